@@ -1,0 +1,44 @@
+# Two commands do it all on a fresh Debian/Ubuntu machine:
+#   make run    set up what a desktop user lacks, then start the tray app
+#   make test   set up everything the tests need (browser, X server, tray host), then run them
+# Both create .venv/ at the repository root; afterwards .venv/bin/face2emoji is the CLI.
+
+PYTHON ?= python3
+VENV := .venv
+PIP := $(VENV)/bin/pip
+# What the tray's menu and typing need on a Linux desktop (PyGObject builds against these).
+RUN_DEBS := xdotool xclip gir1.2-gtk-3.0 gir1.2-ayatanaappindicator3-0.1 \
+            libgirepository1.0-dev libcairo2-dev pkg-config
+# What the tests add: a virtual X server, a tray host, a notification daemon, a session bus,
+# Tk for a real text field, and Debian's Chromium for the web page.
+TEST_DEBS := $(RUN_DEBS) xvfb xsel trayer dunst dbus dbus-x11 x11-utils python3-tk chromium
+ARGS ?=
+
+.PHONY: run test debs-run debs-test clean
+
+run: debs-run $(VENV)/.run
+	$(VENV)/bin/face2emoji $(ARGS)
+
+test: debs-test $(VENV)/.test
+	bash tools/run-tests.sh
+
+debs-run:
+	@bash tools/apt-ensure.sh $(RUN_DEBS)
+
+debs-test:
+	@bash tools/apt-ensure.sh $(TEST_DEBS)
+
+$(VENV)/bin/pip:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+$(VENV)/.run: $(VENV)/bin/pip setup.cfg pyproject.toml
+	$(PIP) install -q -e '.[tray-gtk]'
+	touch $@
+
+$(VENV)/.test: $(VENV)/bin/pip setup.cfg pyproject.toml
+	$(PIP) install -q -e '.[tray-gtk,train,test]'
+	touch $@ $(VENV)/.run
+
+clean:
+	rm -rf $(VENV) build *.egg-info

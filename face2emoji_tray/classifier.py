@@ -1,0 +1,97 @@
+"""Load a model file with its metadata and turn face (or eye) crops into class probabilities.
+
+Models are ONNX files run by ONNX Runtime: the app never imports torch (681 MB resident
+against 54 MB). Each file carries its own metadata (classes, input size, colour, normalisation,
+provenance) under the ONNX metadata key ``face2emoji``, so a model and its preprocessing can
+never drift apart.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from face2emoji_tray.face import InputSpec, to_input
+
+MODELS = Path(__file__).resolve().parent.parent / "models"
+EXPRESSION_MODEL = MODELS / "expression.onnx"
+EYE_MODEL = MODELS / "eyes.onnx"
+META_KEY = "face2emoji"
+
+
+class ModelError(RuntimeError):
+    """A model file is missing, unreadable, or not one of ours; the message names the file."""
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    classes: tuple[str, ...]
+    spec: InputSpec
+    meta: dict
+
+
+def _read_meta(path: Path, session) -> ModelInfo:
+    raw = session.get_modelmeta().custom_metadata_map.get(META_KEY)
+    if raw is None:
+        raise ModelError(f"{path}: not a Face2Emoji model (no '{META_KEY}' metadata)")
+    try:
+        meta = json.loads(raw)
+        spec = InputSpec(**meta["input"])
+        classes = tuple(meta["classes"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ModelError(f"{path}: unreadable model metadata ({exc})") from None
+    return ModelInfo(classes, spec, meta)
+
+
+def _check_shapes(path: Path, session, info: ModelInfo) -> None:
+    """The graph must take the input the metadata describes and give one score per class."""
+    (inp,), (out,) = session.get_inputs(), session.get_outputs()
+    want = [info.spec.channels, info.spec.size, info.spec.size]
+    if list(inp.shape[1:]) != want:
+        raise ModelError(f"{path}: wrong architecture: input {inp.shape}, metadata says {want}")
+    if out.shape[-1] != len(info.classes):
+        raise ModelError(f"{path}: wrong architecture: {out.shape[-1]} outputs "
+                         f"for {len(info.classes)} classes")
+
+
+class Classifier:
+    """Probabilities over a model's classes for preprocessed crops."""
+
+    def __init__(self, path: Path | str = EXPRESSION_MODEL, threads: int = 1) -> None:
+        import onnxruntime as ort
+
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise ModelError(f"{self.path}: model file not found")
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        opts.log_severity_level = 3
+        try:
+            self._session = ort.InferenceSession(str(self.path), opts,
+                                                 providers=["CPUExecutionProvider"])
+        except Exception as exc:  # ORT raises its own types for truncated/corrupt files
+            first = str(exc).strip().splitlines()[0][:160]
+            raise ModelError(f"{self.path}: not a loadable ONNX model ({first})") from None
+        self.info = _read_meta(self.path, self._session)
+        _check_shapes(self.path, self._session, self.info)
+        self._input = self._session.get_inputs()[0].name
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return self.info.classes
+
+    @property
+    def spec(self) -> InputSpec:
+        return self.info.spec
+
+    def probs(self, crops: list[np.ndarray]) -> np.ndarray:
+        """uint8 crops (the face stage's output) → (N, classes) probabilities."""
+        batch = np.stack([to_input(c, self.spec) for c in crops]).astype(np.float32)
+        return self._session.run(None, {self._input: batch})[0]
+
+    def predict(self, crop: np.ndarray) -> dict[str, float]:
+        """One crop → {class: probability}."""
+        return dict(zip(self.classes, map(float, self.probs([crop])[0])))

@@ -1,0 +1,235 @@
+"""The face stage: find, align and measure a face; THE preprocessing for the classifier.
+
+Training, evaluation, the tray and the web page all call :func:`prepare` (through a
+:class:`FaceFinder`), so the pixels the network sees at run time are made exactly as the
+pixels it was trained on. Histogram equalisation in :func:`to_input` makes the input
+invariant to any monotonic change of brightness (dark, bright, gamma), the failure the
+original web prototype met on real webcams.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+# Face-mesh landmark indices (mediapipe's canonical 468-point mesh).
+# "right" is the subject's right eye, which appears on the left of an unmirrored image.
+RIGHT_EYE = (33, 160, 158, 133, 153, 144)  # corner, top, top, corner, bottom, bottom
+LEFT_EYE = (362, 385, 387, 263, 373, 380)
+EYE_PATCH = 24  # CEW eye patches are 24x24 grayscale
+
+
+class FaceError(ValueError):
+    """The input is not an image the face stage can read."""
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """What the classifier wants: from the model's metadata."""
+
+    size: int = 64
+    color: str = "gray"  # "gray" or "rgb"
+    equalize: bool = True
+    mean: float = 0.5
+    std: float = 0.5
+
+    @property
+    def channels(self) -> int:
+        return 1 if self.color == "gray" else 3
+
+
+@dataclass
+class Face:
+    """The largest face of a frame, aligned and measured."""
+
+    box: tuple[int, int, int, int]  # x, y, w, h in frame pixels
+    crop: np.ndarray  # uint8, spec.size square, gray (H, W) or RGB (H, W, 3), eyes level
+    landmarks: np.ndarray | None = None  # (468, 2) frame pixels, None in whole-image mode
+    eye_patches: tuple[np.ndarray, np.ndarray] | None = None  # (left, right) 24x24 gray
+    eye_openness: tuple[float, float] | None = None  # (left, right) eye aspect ratio
+
+
+@dataclass
+class FaceResult:
+    """What the face stage saw in one frame: how many faces, and the largest one."""
+
+    count: int
+    face: Face | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def as_bgr(image: np.ndarray) -> np.ndarray:
+    """Any gray/BGR/BGRA, 8- or 16-bit array → 8-bit BGR; a clear FaceError otherwise."""
+    if not isinstance(image, np.ndarray) or image.size == 0:
+        raise FaceError("not an image: empty or not an array")
+    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (1, 3, 4)):
+        raise FaceError(f"not an image: array of shape {image.shape}")
+    if image.dtype == np.uint16:
+        image = (image >> 8).astype(np.uint8)
+    elif image.dtype in (np.float32, np.float64):
+        image = np.clip(image * 255.0, 0, 255).astype(np.uint8)
+    elif image.dtype != np.uint8:
+        raise FaceError(f"not an image: unsupported pixel type {image.dtype}")
+    if image.ndim == 2 or image.shape[2] == 1:
+        return cv2.cvtColor(image.reshape(image.shape[:2]), cv2.COLOR_GRAY2BGR)
+    if image.shape[2] == 4:
+        return cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
+    return image
+
+
+def _color(bgr: np.ndarray, spec: InputSpec) -> np.ndarray:
+    if spec.color == "gray":
+        return cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def to_input(crop: np.ndarray, spec: InputSpec) -> np.ndarray:
+    """uint8 crop (spec size and colour) → float32 CHW tensor the network reads."""
+    img = crop
+    if spec.equalize:
+        if img.ndim == 2:
+            img = cv2.equalizeHist(img)
+        else:  # equalise luminance only, keep the colours
+            ycc = cv2.cvtColor(img, cv2.COLOR_RGB2YCrCb)
+            ycc[..., 0] = cv2.equalizeHist(ycc[..., 0])
+            img = cv2.cvtColor(ycc, cv2.COLOR_YCrCb2RGB)
+    x = (img.astype(np.float32) / 255.0 - spec.mean) / spec.std
+    return x[None] if x.ndim == 2 else x.transpose(2, 0, 1)
+
+
+def whole_image_crop(image: np.ndarray, spec: InputSpec) -> np.ndarray:
+    """Treat the whole image as an already cropped face (FER2013-style 48x48 crops)."""
+    bgr = as_bgr(image)
+    h, w = bgr.shape[:2]
+    side = min(h, w)  # centre square: a face crop is square in all our datasets
+    y0, x0 = (h - side) // 2, (w - side) // 2
+    square = bgr[y0 : y0 + side, x0 : x0 + side]
+    interp = cv2.INTER_AREA if side > spec.size else cv2.INTER_LINEAR
+    return _color(cv2.resize(square, (spec.size, spec.size), interpolation=interp), spec)
+
+
+def _square_warp(angle_deg: float, pivot: tuple[float, float], center: tuple[float, float],
+                 side: float, out: int) -> np.ndarray:
+    """Affine map: rotate the frame about `pivot`, then cut a `side` square at `center` → out²."""
+    rot = np.vstack([cv2.getRotationMatrix2D(pivot, angle_deg, 1.0), [0, 0, 1]])
+    k = out / side
+    crop = np.array([[k, 0, -k * (center[0] - side / 2)], [0, k, -k * (center[1] - side / 2)],
+                     [0, 0, 1]])
+    return (crop @ rot)[:2]
+
+
+def _transform(points: np.ndarray, m: np.ndarray) -> np.ndarray:
+    return points @ m[:, :2].T + m[:, 2]
+
+
+def eye_aspect_ratio(landmarks: np.ndarray, idx: tuple[int, ...]) -> float:
+    """Soukupová & Čech's EAR: eyelid gap over eye width; ≈0.3 open, < 0.15 closed."""
+    p = landmarks[list(idx)]
+    gap = np.linalg.norm(p[1] - p[5]) + np.linalg.norm(p[2] - p[4])
+    width = np.linalg.norm(p[0] - p[3])
+    return float(gap / (2.0 * width)) if width > 0 else 0.0
+
+
+def align_face(bgr: np.ndarray, landmarks: np.ndarray, spec: InputSpec) -> Face:
+    """Rotate so the eyes are level and cut a FER-like square (forehead to chin)."""
+    right_c = landmarks[list(RIGHT_EYE)].mean(axis=0)
+    left_c = landmarks[list(LEFT_EYE)].mean(axis=0)
+    dx, dy = left_c - right_c
+    angle = math.degrees(math.atan2(dy, dx))
+    pivot = tuple(((left_c + right_c) / 2).tolist())
+    rot = cv2.getRotationMatrix2D(pivot, angle, 1.0)
+    level = _transform(landmarks, rot)
+    lo, hi = level.min(axis=0), level.max(axis=0)
+    side = 1.3 * max(hi - lo)
+    center = ((lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2 + 0.02 * side)
+    m = _square_warp(angle, pivot, center, side, spec.size)
+    crop = _color(cv2.warpAffine(bgr, m, (spec.size, spec.size), flags=cv2.INTER_AREA,
+                                 borderMode=cv2.BORDER_REPLICATE), spec)
+    gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+    patches = []
+    for idx in (LEFT_EYE, RIGHT_EYE):
+        pts = level[list(idx)]
+        width = np.linalg.norm(pts[0] - pts[3])
+        em = _square_warp(angle, pivot, tuple(pts.mean(axis=0).tolist()), 1.3 * width, EYE_PATCH)
+        patches.append(cv2.warpAffine(gray, em, (EYE_PATCH, EYE_PATCH), flags=cv2.INTER_AREA,
+                                      borderMode=cv2.BORDER_REPLICATE))
+    x, y = landmarks.min(axis=0)
+    w, h = landmarks.max(axis=0) - (x, y)
+    return Face(box=(int(x), int(y), int(w), int(h)), crop=crop, landmarks=landmarks,
+                eye_patches=(patches[0], patches[1]),
+                eye_openness=(eye_aspect_ratio(landmarks, LEFT_EYE),
+                              eye_aspect_ratio(landmarks, RIGHT_EYE)))
+
+
+class FaceFinder:
+    """mediapipe face detection + face mesh, with the models shipped in the mediapipe wheel.
+
+    Not thread-safe (mediapipe graphs are not): make one per thread.
+    """
+
+    def __init__(self, spec: InputSpec, min_confidence: float = 0.5) -> None:
+        import mediapipe as mp  # heavy: imported only when a finder is made
+
+        self.spec = spec
+        self._detector = mp.solutions.face_detection.FaceDetection(
+            model_selection=1, min_detection_confidence=min_confidence)
+        self._mesh = mp.solutions.face_mesh.FaceMesh(
+            static_image_mode=True, max_num_faces=1, min_detection_confidence=0.3)
+
+    def close(self) -> None:
+        self._detector.close()
+        self._mesh.close()
+
+    def __enter__(self) -> "FaceFinder":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def prepare(self, image: np.ndarray, whole_image: bool = False) -> FaceResult:
+        """Frame → the largest face, aligned and measured, ready for the classifier.
+
+        `whole_image=True` is for images that already are a tight face crop; it is an
+        explicit choice, never a fallback for camera frames.
+        """
+        bgr = as_bgr(image)
+        if whole_image:
+            h, w = bgr.shape[:2]
+            return FaceResult(1, Face(box=(0, 0, w, h), crop=whole_image_crop(bgr, self.spec)))
+        boxes = self.detect(bgr)
+        if not boxes:
+            return FaceResult(0)
+        x, y, w, h = max(boxes, key=lambda b: b[2] * b[3])
+        landmarks = self._landmarks(bgr, (x, y, w, h))
+        if landmarks is None:
+            return FaceResult(len(boxes), notes=["a face was detected but its landmarks were not"])
+        return FaceResult(len(boxes), align_face(bgr, landmarks, self.spec))
+
+    def detect(self, bgr: np.ndarray) -> list[tuple[int, int, int, int]]:
+        """All face boxes (x, y, w, h) in frame pixels."""
+        h, w = bgr.shape[:2]
+        found = self._detector.process(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)).detections or []
+        boxes = []
+        for det in found:
+            r = det.location_data.relative_bounding_box
+            boxes.append((int(r.xmin * w), int(r.ymin * h), int(r.width * w), int(r.height * h)))
+        return boxes
+
+    def _landmarks(self, bgr: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray | None:
+        """Face mesh on a generous square around one box, so it measures that face only."""
+        x, y, w, h = box
+        side = int(1.8 * max(w, h))
+        cx, cy = x + w // 2, y + h // 2
+        x0, y0 = max(cx - side // 2, 0), max(cy - side // 2, 0)
+        region = bgr[y0 : cy + side // 2, x0 : cx + side // 2]
+        if region.size == 0:
+            return None
+        res = self._mesh.process(cv2.cvtColor(region, cv2.COLOR_BGR2RGB))
+        if not res.multi_face_landmarks:
+            return None
+        rh, rw = region.shape[:2]
+        pts = np.array([(p.x * rw + x0, p.y * rh + y0) for p in res.multi_face_landmarks[0].landmark],
+                       dtype=np.float32)
+        return pts

@@ -1,0 +1,156 @@
+"""Read the shared datasets straight from their zip archives, and augment for the real world.
+
+Every image goes through the face stage's own preprocessing (`whole_image_crop` + `to_input`),
+so training sees exactly what the app feeds the network. Augmentation acts on the raw pixels
+before that, imitating webcams: lighting (brightness, contrast, gamma, a shadow across the
+face), pose (rotation, scale, shift, mirror) and image quality (blur, noise, low resolution).
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from face2emoji_tray.emoji import FACE_CLASSES, our_class
+from face2emoji_tray.face import InputSpec, to_input, whole_image_crop
+
+DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+FER_TRAIN = DATA / "fer2013" / "train.zip"
+FER_TEST = DATA / "fer2013" / "public_test.zip"
+CEW = DATA / "cew" / "eyes.zip"
+IMAGE_EXT = (".png", ".jpg", ".jpeg")
+
+
+@dataclass
+class Images:
+    """Decoded 8-bit grayscale images of one size, with integer labels."""
+
+    x: np.ndarray  # (N, H, W) uint8
+    y: np.ndarray  # (N,) int64
+    names: list[str]
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_zip(path: Path, label_of, limit: int | None = None, seed: int = 0) -> Images:
+    """Decode every image in a zip whose folder `label_of` maps to a label (None: skip)."""
+    xs, ys, names = [], [], []
+    with zipfile.ZipFile(path) as z:
+        entries = sorted(n for n in z.namelist() if n.lower().endswith(IMAGE_EXT))
+        if limit is not None:
+            rng = np.random.default_rng(seed)
+            entries = sorted(rng.choice(entries, size=min(limit, len(entries)), replace=False))
+        for name in entries:
+            label = label_of(name)
+            if label is None:
+                continue
+            img = cv2.imdecode(np.frombuffer(z.read(name), np.uint8), cv2.IMREAD_GRAYSCALE)
+            if img is None:
+                raise ValueError(f"{path}:{name}: not a readable image")
+            xs.append(img)
+            ys.append(label)
+            names.append(name)
+    return Images(np.stack(xs), np.array(ys, dtype=np.int64), names)
+
+
+def clean(images: Images) -> Images:
+    """Drop flat images (no face) and pixel-identical duplicates (FER2013 has ~1,200)."""
+    seen: dict[bytes, int] = {}
+    keep = []
+    for i, img in enumerate(images.x):
+        key = hashlib.sha1(img.tobytes()).digest()
+        if img.std() < 5 or key in seen:
+            continue
+        seen[key] = i
+        keep.append(i)
+    return Images(images.x[keep], images.y[keep], [images.names[i] for i in keep])
+
+
+def fer_label(name: str) -> int | None:
+    """'fear/x.png' → index in FACE_CLASSES; disgust (not ours) → None."""
+    cls = our_class(name.split("/")[-2])
+    return FACE_CLASSES.index(cls) if cls in FACE_CLASSES else None
+
+
+def cew_face(name: str) -> str:
+    """CEW patch name → the face it was cut from (its left and right eye share it)."""
+    return re.sub(r"_[LR]\.jpg$", "", name.split("/")[-1])
+
+
+def cew_label(name: str) -> int:
+    """CEW folder → 1 for a closed eye, 0 for an open one."""
+    return 1 if "/closed" in name else 0
+
+
+def split(y: np.ndarray, frac: float, seed: int,
+          groups: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Stratified split into (train, held-out) indices.
+
+    With `groups`, images of one group (the two eyes of one face in CEW) stay on one side,
+    so held-out accuracy is measured on faces the model never saw.
+    """
+    keys = np.array(groups) if groups is not None else np.arange(len(y))
+    rng = np.random.default_rng(seed)
+    held_keys = set()
+    for c in np.unique(y):
+        uniq = np.unique(keys[y == c])
+        held_keys.update(rng.permutation(uniq)[: int(round(len(uniq) * frac))])
+    held = np.isin(keys, list(held_keys))
+    return np.flatnonzero(~held), np.flatnonzero(held)
+
+
+@dataclass
+class Augment:
+    """Random real-world changes to one uint8 grayscale face crop."""
+
+    rotate: float = 15.0
+    scale: tuple[float, float] = (0.85, 1.15)
+    shift: float = 0.08
+    flip: bool = True
+    light: float = 0.8  # probability of a lighting change
+    blur: float = 0.25
+    noise: float = 0.25
+    lowres: float = 0.15
+    sharpen: float = 0.25  # train crops are softer than test ones (see inspect_data)
+
+    def __call__(self, img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        h, w = img.shape
+        if self.flip and rng.random() < 0.5:
+            img = img[:, ::-1]
+        m = cv2.getRotationMatrix2D((w / 2, h / 2), rng.uniform(-self.rotate, self.rotate),
+                                    rng.uniform(*self.scale))
+        m[:, 2] += rng.uniform(-self.shift, self.shift, 2) * (w, h)
+        img = cv2.warpAffine(np.ascontiguousarray(img), m, (w, h), borderMode=cv2.BORDER_REFLECT)
+        f = img.astype(np.float32) / 255.0
+        if rng.random() < self.light:
+            f = f ** math.exp(rng.uniform(-0.7, 0.7))  # gamma 0.5 … 2
+            f = f * rng.uniform(0.5, 1.3) + rng.uniform(-0.2, 0.2)  # contrast, brightness
+            if rng.random() < 0.4:  # a soft shadow from one side
+                ang = rng.uniform(0, 2 * math.pi)
+                yy, xx = np.mgrid[0:h, 0:w] / max(h, w) - 0.5
+                ramp = np.clip(0.5 + (xx * math.cos(ang) + yy * math.sin(ang)) * 2, 0, 1)
+                f = f * (1 - rng.uniform(0.3, 0.7) * ramp)
+        if rng.random() < self.blur:
+            f = cv2.GaussianBlur(f, (0, 0), rng.uniform(0.5, 1.5))
+        if rng.random() < self.lowres:
+            k = rng.uniform(0.4, 0.7)
+            small = cv2.resize(f, (max(8, int(w * k)), max(8, int(h * k))), interpolation=cv2.INTER_AREA)
+            f = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+        if rng.random() < self.sharpen:  # unsharp mask
+            f = f + rng.uniform(0.5, 1.5) * (f - cv2.GaussianBlur(f, (0, 0), 1.0))
+        if rng.random() < self.noise:
+            f = f + rng.normal(0, rng.uniform(0.01, 0.05), f.shape)
+        return (np.clip(f, 0, 1) * 255).astype(np.uint8)
+
+
+def to_batch(images: np.ndarray, spec: InputSpec) -> np.ndarray:
+    """The app's preprocessing applied to a stack of raw crops → float32 NCHW."""
+    return np.stack([to_input(whole_image_crop(img, spec), spec) for img in images])

@@ -1,0 +1,107 @@
+"""Export a trained network to ONNX for the app, with its metadata inside the file.
+
+    python -m training.export runs/cpu/best.pt      # → models/expression.onnx + .pt + SHA256SUMS
+
+Weights are stored as float16 in the file (half the size) and cast back to float32 when
+ONNX Runtime loads it (constant folding), so the model computes in float32 as trained.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+from onnx import TensorProto, helper, numpy_helper
+from torch import nn
+
+from face2emoji_tray.classifier import EXPRESSION_MODEL, META_KEY, MODELS
+from face2emoji_tray.emoji import FACE_CLASSES
+from face2emoji_tray.face import InputSpec
+from training.data import FER_TRAIN, sha256
+from training.model import FlipAverage, build
+
+
+def git_commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def store_fp16(model: onnx.ModelProto) -> onnx.ModelProto:
+    """float32 initializers → float16 + a Cast node back to float32 (folded at load)."""
+    graph = model.graph
+    casts = []
+    for init in graph.initializer:
+        if init.data_type != TensorProto.FLOAT or init.dims == [] or np.prod(init.dims) < 16:
+            continue
+        half = numpy_helper.from_array(numpy_helper.to_array(init).astype(np.float16),
+                                       init.name + "_fp16")
+        casts.append(helper.make_node("Cast", [half.name], [init.name], to=TensorProto.FLOAT))
+        init.CopyFrom(half)
+    for node in reversed(casts):
+        graph.node.insert(0, node)
+    return model
+
+
+def export_onnx(net: nn.Module, spec: InputSpec, classes: tuple[str, ...], path: Path,
+                meta: dict) -> Path:
+    """`net` maps NCHW float input → (N, classes) probabilities."""
+    net = net.eval().float().to(memory_format=torch.contiguous_format)
+    dummy = torch.zeros(1, spec.channels, spec.size, spec.size)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.onnx.export(net, (dummy,), str(path), input_names=["input"], output_names=["probs"],
+                      dynamic_axes={"input": {0: "n"}, "probs": {0: "n"}}, opset_version=17,
+                      dynamo=False)
+    model = store_fp16(onnx.load(str(path)))
+    info = {"classes": list(classes), "input": spec.__dict__, "commit": git_commit(), **meta}
+    helper.set_model_props(model, {META_KEY: json.dumps(info)})
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
+    return path
+
+
+def write_checksums(folder: Path = MODELS) -> None:
+    """models/SHA256SUMS, which `face2emoji doctor` checks."""
+    lines = [f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}"
+             for p in sorted(folder.glob("*")) if p.suffix in (".onnx", ".pt")]
+    (folder / "SHA256SUMS").write_text("\n".join(lines) + "\n")
+
+
+def load_checkpoint(path: Path) -> tuple[nn.Module, InputSpec, dict]:
+    ck = torch.load(path, map_location="cpu")
+    cfg = ck["config"]
+    spec = InputSpec(size=cfg["size"], color="gray", equalize=True)
+    net = build(len(FACE_CLASSES), spec.channels, cfg["stem"])
+    net.load_state_dict(ck["model"])
+    return net.eval(), spec, ck
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("checkpoint", type=Path)
+    ap.add_argument("--out", type=Path, default=EXPRESSION_MODEL)
+    ap.add_argument("--no-flip", action="store_true", help="do not bake the test-time mirror in")
+    args = ap.parse_args(argv)
+    net, spec, ck = load_checkpoint(args.checkpoint)
+    wrapped = nn.Sequential(net, nn.Softmax(dim=1)) if args.no_flip else FlipAverage(net)
+    meta = {"architecture": f"resnet18/{ck['config']['stem']}-stem",
+            "test_time_flip": not args.no_flip, "train_config": ck["config"],
+            "validation": ck["state"]["history"][-1] if ck["state"]["history"] else {},
+            "data_sha256": {"fer2013/train.zip": sha256(FER_TRAIN)}}
+    export_onnx(wrapped, spec, FACE_CLASSES, args.out, meta)
+    half = {k: v.half() if v.is_floating_point() else v for k, v in net.state_dict().items()}
+    torch.save({"model": half, "config": ck["config"]}, args.out.with_suffix(".pt"))
+    write_checksums(args.out.parent)
+    print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.1f} MB) and "
+          f"{args.out.with_suffix('.pt').name}")
+
+
+if __name__ == "__main__":
+    main()

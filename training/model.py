@@ -1,0 +1,35 @@
+"""The expression network: torchvision's ResNet18 with a stem sized for small face crops."""
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torchvision.models import resnet18
+
+
+def build(num_classes: int, channels: int = 1, stem: str = "imagenet") -> nn.Module:
+    """ResNet18 from scratch.
+
+    stem "imagenet": the original 7x7/2 conv + max-pool (for 160x160, the seed recipe).
+    stem "small": a 3x3/1 conv + max-pool, so a 48-64 px face keeps 4x the spatial detail
+    in every residual stage (24x24 maps in layer1 at 48 px instead of 12x12).
+    """
+    net = resnet18(num_classes=num_classes)
+    if stem == "small":
+        net.conv1 = nn.Conv2d(channels, 64, kernel_size=3, stride=1, padding=1, bias=False)
+    else:
+        net.conv1 = nn.Conv2d(channels, 64, kernel_size=7, stride=2, padding=3, bias=False)
+    return net
+
+
+class FlipAverage(nn.Module):
+    """Test-time mirror: mean of the softmax of the image and of its mirror image."""
+
+    def __init__(self, net: nn.Module) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        both = torch.cat([x, torch.flip(x, dims=[3])])
+        p = torch.softmax(self.net(both), dim=1)
+        n = x.shape[0]
+        return (p[:n] + p[n:]) / 2

@@ -1,0 +1,155 @@
+"""Train the expression ResNet18 on FER2013 — one script, configuration at the top.
+
+    python -m training.train                      # default preset "cpu": fits a 2-core CPU
+    python -m training.train --preset seed --device cuda   # the original recipe (160 px)
+    python -m training.train --resume runs/cpu    # go on from the last checkpoint
+
+A checkpoint is written after every epoch (last.pt, and best.pt by validation accuracy);
+the validation split is carved from train (public_test is for the final report only).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from face2emoji_tray.emoji import FACE_CLASSES
+from face2emoji_tray.face import InputSpec
+from training.data import FER_TRAIN, Augment, clean, fer_label, read_zip, split, to_batch
+from training.model import build
+
+
+@dataclass
+class Config:
+    size: int = 40  # input pixels; FER2013 crops are 48 px, so more adds no detail
+    stem: str = "small"  # see model.build
+    epochs: int = 20
+    batch: int = 128
+    lr: float = 0.1
+    weight_decay: float = 5e-4
+    label_smoothing: float = 0.1
+    class_weight_power: float = 0.5  # loss weight ∝ 1/frequency**power: helps scared, sad
+    val_fraction: float = 0.1
+    limit: int | None = None  # read only this many training images (tests)
+    max_batches: int | None = None  # stop each epoch early (tests)
+    seed: int = 0
+    threads: int = 2
+    device: str = "cpu"
+
+    @property
+    def spec(self) -> InputSpec:
+        return InputSpec(size=self.size, color="gray", equalize=True)
+
+
+PRESETS = {
+    "cpu": Config(),
+    "seed": Config(size=160, stem="imagenet", epochs=24, batch=64, lr=0.05, device="cuda"),
+    "tiny": Config(epochs=2, batch=16, lr=0.01, limit=400, max_batches=4, threads=1),
+}
+
+
+def batches(x: np.ndarray, y: np.ndarray, cfg: Config, rng: np.random.Generator, augment):
+    """Shuffled, augmented, preprocessed mini-batches as tensors."""
+    order = rng.permutation(len(x))
+    for n, start in enumerate(range(0, len(x), cfg.batch)):
+        if cfg.max_batches is not None and n >= cfg.max_batches:
+            return
+        idx = order[start : start + cfg.batch]
+        raw = np.stack([augment(img, rng) for img in x[idx]])
+        yield torch.from_numpy(to_batch(raw, cfg.spec)), torch.from_numpy(y[idx])
+
+
+@torch.no_grad()
+def evaluate(net: nn.Module, x: np.ndarray, y: np.ndarray, cfg: Config) -> dict:
+    """Accuracy with and without the test-time mirror, on unaugmented crops."""
+    net.eval()
+    probs, flipped = [], []
+    for start in range(0, len(x), 256):
+        t = torch.from_numpy(to_batch(x[start : start + 256], cfg.spec)).to(cfg.device)
+        probs.append(torch.softmax(net(t), 1).cpu())
+        flipped.append(torch.softmax(net(torch.flip(t, dims=[3])), 1).cpu())
+    p, pf = torch.cat(probs), torch.cat(flipped)
+    yt = torch.from_numpy(y)
+    return {"acc": (p.argmax(1) == yt).float().mean().item(),
+            "acc_flip": (((p + pf) / 2).argmax(1) == yt).float().mean().item()}
+
+
+def main(argv: list[str] | None = None) -> Path:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--preset", choices=sorted(PRESETS), default="cpu")
+    ap.add_argument("--out", type=Path, help="run folder (default runs/<preset>)")
+    ap.add_argument("--resume", type=Path, help="run folder whose last.pt to continue")
+    ap.add_argument("--device", help="cpu or cuda (overrides the preset)")
+    ap.add_argument("--epochs", type=int, help="overrides the preset")
+    args = ap.parse_args(argv)
+
+    cfg = PRESETS[args.preset]
+    cfg = replace(cfg, **{k: v for k, v in (("device", args.device), ("epochs", args.epochs)) if v})
+    ck = torch.load(args.resume / "last.pt", map_location="cpu") if args.resume else None
+    if ck:  # a run goes on with the configuration it started with (the schedule depends on it)
+        cfg = Config(**ck["config"])
+    out = args.resume or args.out or Path("runs") / args.preset
+    out.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(cfg.seed)
+    torch.set_num_threads(cfg.threads)
+
+    data = clean(read_zip(FER_TRAIN, fer_label, limit=cfg.limit, seed=cfg.seed))
+    tr, va = split(data.y, cfg.val_fraction, cfg.seed)
+    xtr, ytr, xva, yva = data.x[tr], data.y[tr], data.x[va], data.y[va]
+    counts = np.bincount(ytr, minlength=len(FACE_CLASSES)).clip(min=1)
+    weight = torch.tensor((counts.max() / counts) ** cfg.class_weight_power, dtype=torch.float32)
+
+    net = build(len(FACE_CLASSES), cfg.spec.channels, cfg.stem).to(cfg.device)
+    net = net.to(memory_format=torch.channels_last)
+    opt = torch.optim.SGD(net.parameters(), lr=cfg.lr, momentum=0.9, nesterov=True,
+                          weight_decay=cfg.weight_decay)
+    steps = cfg.epochs * min(-(-len(xtr) // cfg.batch), cfg.max_batches or 10**9)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, cfg.lr, total_steps=steps, pct_start=0.15)
+    loss_fn = nn.CrossEntropyLoss(weight=weight.to(cfg.device), label_smoothing=cfg.label_smoothing)
+    state = {"epoch": 0, "best": 0.0, "history": []}
+    if ck:
+        net.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        sched.load_state_dict(ck["sched"])
+        state = ck["state"]
+    print(f"train {len(xtr)}  val {len(xva)}  config {asdict(cfg)}", flush=True)
+
+    augment = Augment()
+    for epoch in range(state["epoch"], cfg.epochs):
+        net.train()
+        rng = np.random.default_rng(cfg.seed * 1000 + epoch)
+        t0, total, seen = time.time(), 0.0, 0
+        bar = tqdm(batches(xtr, ytr, cfg, rng, augment), desc=f"epoch {epoch + 1}/{cfg.epochs}",
+                   total=steps // cfg.epochs, mininterval=10)
+        for xb, yb in bar:
+            xb = xb.to(cfg.device).to(memory_format=torch.channels_last)
+            loss = loss_fn(net(xb), yb.to(cfg.device))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            total, seen = total + loss.item() * len(yb), seen + len(yb)
+            bar.set_postfix(loss=f"{total / seen:.3f}", refresh=False)
+        metrics = {"epoch": epoch + 1, "loss": total / max(seen, 1), **evaluate(net, xva, yva, cfg),
+                   "minutes": (time.time() - t0) / 60}
+        state["history"].append(metrics)
+        state["epoch"] = epoch + 1
+        print(json.dumps(metrics), flush=True)
+        ck = {"model": net.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
+              "state": state, "config": asdict(cfg)}
+        torch.save(ck, out / "last.pt")
+        if metrics["acc"] >= state["best"]:
+            state["best"] = metrics["acc"]
+            torch.save(ck, out / "best.pt")
+    return out
+
+
+if __name__ == "__main__":
+    main()
