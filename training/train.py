@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> Path:
         rng = np.random.default_rng(cfg.seed * 1000 + epoch)
         t0, total, seen = time.time(), 0.0, 0
         bar = tqdm(batches(xtr, ytr, cfg, rng, augment), desc=f"epoch {epoch + 1}/{cfg.epochs}",
-                   total=steps // cfg.epochs, mininterval=10)
+                   total=steps // cfg.epochs, mininterval=10, disable=None)
         for xb, yb in bar:
             xb = xb.to(cfg.device).to(memory_format=torch.channels_last)
             loss = loss_fn(net(xb), yb.to(cfg.device))

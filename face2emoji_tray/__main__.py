@@ -1,0 +1,3 @@
+from face2emoji_tray.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,149 @@
+"""The tray app: wires config, engine, typer, hotkey, control socket and tray icon.
+
+Each part can fail on its own (no camera, no display, no tray host, no hotkey, no typing
+tool) and the rest keeps running; every fault is one line in the log and in the tray's
+status.
+"""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from pathlib import Path
+
+import platformdirs
+
+from face2emoji_tray import autostart, config as config_mod, typers
+from face2emoji_tray.camera import Source
+from face2emoji_tray.engine import Engine, Status
+from face2emoji_tray.instance import ControlServer
+from face2emoji_tray.recognizer import Recognizer
+
+log = logging.getLogger("face2emoji")
+LOG_FILE = Path(platformdirs.user_log_dir("face2emoji")) / "face2emoji.log"
+
+
+def setup_logging(path: Path = LOG_FILE) -> None:
+    """Log lines (never frames) to the platform's log folder and to stderr."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    for handler in (logging.FileHandler(path, encoding="utf-8"), logging.StreamHandler()):
+        handler.setFormatter(fmt)
+        root.addHandler(handler)
+
+
+class App:
+    def __init__(self, source: Source, config: config_mod.Config, config_path: Path,
+                 model: Path, problems: list[str]) -> None:
+        self.config, self.config_path = config, config_path
+        self.problems = list(problems)  # lasting faults to show beside the live status
+        self.autostart = autostart.for_platform()
+        self._quit = threading.Event()
+        self._typing = threading.Lock()
+        self.tray = None
+        self.engine = Engine(source, lambda: Recognizer(model), config, self._changed)
+        self.server = ControlServer(self.command)
+        try:
+            self.typer: typers.Typer | None = typers.choose(config.typer)
+        except typers.TypingError as exc:
+            self.typer = None
+            self.problems.append(str(exc))
+
+    # --- what the user can ask for (menu, hotkey, socket) ---
+    def type_now(self) -> str:
+        """Type the current emoji into the focused field; returns what happened, one line."""
+        text, why = self.engine.emoji_now()
+        if not text:
+            return f"nothing typed: {why}"
+        if self.typer is None:
+            return "nothing typed: no typing backend works here (see `face2emoji doctor`)"
+        with self._typing:
+            try:
+                self.typer.type(text)
+            except typers.TypingError as exc:
+                log.warning(str(exc))
+                return f"nothing typed: {exc}"
+        log.info("typed %s (%s)", text, why)
+        return f"typed {text}"
+
+    def set_paused(self, paused: bool) -> None:
+        self.engine.set_paused(paused)
+        log.info("camera %s", "paused" if paused else "resumed")
+
+    def set_autostart(self, on: bool) -> None:
+        if on:
+            self.autostart.enable(autostart.app_command())
+        else:
+            self.autostart.disable()
+
+    def describe(self) -> str:
+        return "; ".join([self.engine.status().describe(), *self.problems])
+
+    def command(self, command: str) -> str:
+        if command == "type":
+            return self.type_now()
+        if command in ("pause", "resume"):
+            self.set_paused(command == "pause")
+            return "ok"
+        if command == "quit":
+            threading.Thread(target=self.quit, daemon=True).start()
+            return "ok"
+        status = self.engine.status()
+        return f"{status.state.kind} {status.state.label or '-'} {self.describe()}"
+
+    def quit(self) -> None:
+        self._quit.set()
+        if self.tray is not None:
+            self.tray.stop()
+
+    # --- running ---
+    def _changed(self, status: Status) -> None:
+        if self.tray is not None:
+            self.tray.show(status, self.problems)
+
+    def run(self, hotkey_combination: str) -> int:
+        for problem in self.problems:
+            log.warning(problem)
+        self.server.start()
+        self.engine.start()
+        hotkey = self._start_hotkey(hotkey_combination)
+        signal.signal(signal.SIGTERM, lambda *_: self.quit())
+        signal.signal(signal.SIGINT, lambda *_: self.quit())
+        try:
+            self._run_tray()
+        finally:
+            if hotkey is not None:
+                hotkey.stop()
+            self.engine.stop()
+            self.server.stop()
+            log.info("quit")
+        return 0
+
+    def _start_hotkey(self, combination: str):
+        from face2emoji_tray.hotkey import Hotkey, HotkeyError
+
+        try:
+            hotkey = Hotkey(combination, lambda: log.info(self.type_now()))
+            hotkey.start()
+        except HotkeyError as exc:
+            self.problems.append(f"{exc}; bind `face2emoji type-now` to a desktop shortcut")
+            log.warning(self.problems[-1])
+            return None
+        log.info("hotkey %s ready", combination)
+        return hotkey
+
+    def _run_tray(self) -> None:
+        from face2emoji_tray.tray import Tray, TrayError
+
+        try:
+            self.tray = Tray(self)
+        except TrayError as exc:
+            self.problems.append(str(exc))
+            log.warning("%s; running without an icon (use `face2emoji type-now`)", exc)
+            while not self._quit.wait(0.5):
+                pass
+            return
+        self.tray.run()
+

@@ -1,0 +1,54 @@
+"""One frame → one Reading: the face stage, the expression model and the eye model together.
+
+Used per frame by the engine (camera), and per image by `predict`, `eval` and the web page.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from face2emoji_tray.classifier import EXPRESSION_MODEL, EYE_MODEL, Classifier
+from face2emoji_tray.eyes import EyeReader, Eyes, WinkRule
+from face2emoji_tray.face import FaceFinder
+
+
+@dataclass
+class Reading:
+    """What one frame says: how many faces and, for the largest, the expression."""
+
+    faces: int
+    probs: dict[str, float] | None = None  # over the face model's classes
+    eyes: Eyes | None = None
+    box: tuple[int, int, int, int] | None = None
+    note: str = ""
+
+    def label(self, rule: WinkRule = WinkRule()) -> str | None:
+        """The still-image decision: a clear wink wins, else the most likely expression."""
+        if self.probs is None:
+            return None
+        if self.eyes is not None and self.eyes.is_wink(rule):
+            return "wink"
+        return max(self.probs, key=self.probs.get)
+
+
+class Recognizer:
+    """Not thread-safe (mediapipe): one per thread."""
+
+    def __init__(self, model: Path | str = EXPRESSION_MODEL, eye_model: Path | str = EYE_MODEL,
+                 ) -> None:
+        self.classifier = Classifier(model)
+        self.eyes = EyeReader(eye_model)
+        self.finder = FaceFinder(self.classifier.spec)
+
+    def close(self) -> None:
+        self.finder.close()
+
+    def read(self, frame: np.ndarray, whole_image: bool = False) -> Reading:
+        found = self.finder.prepare(frame, whole_image=whole_image)
+        if found.face is None:
+            return Reading(found.count, note="; ".join(found.notes))
+        face = found.face
+        return Reading(found.count, self.classifier.predict(face.crop), self.eyes.read(face),
+                       face.box)

@@ -1,0 +1,82 @@
+"""From per-frame readings to a steady state: a window, a threshold, hysteresis, the wink rule.
+
+A single frame is noisy (a blink, motion blur, a half-turned head); the emoji a user gets
+comes from the mean of the class probabilities over the last `window` seconds. The label
+changes only when another class beats it by `margin`, so it does not flicker between two
+close classes. "No face" and "unsure" are states of their own, and a wink counts only when
+held for `wink_hold` seconds with the other eye open (a blink closes both, and is shorter).
+"""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+from face2emoji_tray.eyes import WinkRule
+from face2emoji_tray.recognizer import Reading
+
+NO_FACE, UNSURE, EXPRESSION = "no_face", "unsure", "expression"
+
+
+@dataclass(frozen=True)
+class State:
+    kind: str  # NO_FACE, UNSURE or EXPRESSION
+    label: str | None = None  # a class when kind is EXPRESSION
+    confidence: float = 0.0
+    probs: dict[str, float] | None = None
+    faces: int = 0
+
+    def describe(self) -> str:
+        if self.kind == NO_FACE:
+            return "no face"
+        if self.kind == UNSURE:
+            return f"unsure ({self.confidence:.0%})"
+        more = f", {self.faces} faces: using the largest" if self.faces > 1 else ""
+        return f"{self.label} ({self.confidence:.0%}{more})"
+
+
+class Smoother:
+    def __init__(self, window: float = 1.0, threshold: float = 0.45, margin: float = 0.1,
+                 wink_hold: float = 0.4, min_face_share: float = 0.5,
+                 rule: WinkRule = WinkRule()) -> None:
+        self.window, self.threshold, self.margin = window, threshold, margin
+        self.wink_hold, self.min_face_share, self.rule = wink_hold, min_face_share, rule
+        self._frames: deque[tuple[float, Reading]] = deque()
+        self._label: str | None = None
+        self._wink_since: float | None = None
+
+    def reset(self) -> None:
+        self._frames.clear()
+        self._label, self._wink_since = None, None
+
+    def add(self, t: float, reading: Reading) -> State:
+        """One more frame at time `t` (seconds, monotonic); returns the state at `t`."""
+        self._frames.append((t, reading))
+        eyes = reading.eyes if reading.probs is not None else None
+        if eyes is not None and eyes.is_wink(self.rule):
+            self._wink_since = t if self._wink_since is None else self._wink_since
+        else:  # open eyes, a blink (both closed) or no face all end a wink
+            self._wink_since = None
+        return self.state(t)
+
+    def state(self, now: float) -> State:
+        """The state at `now`; frames older than the window no longer count (a stalled
+        camera gives "no face", never a stale emoji)."""
+        while self._frames and self._frames[0][0] < now - self.window:
+            self._frames.popleft()
+        with_face = [r for _, r in self._frames if r.probs is not None]
+        if not self._frames or len(with_face) < self.min_face_share * len(self._frames):
+            self._label = None
+            return State(NO_FACE, faces=0)
+        faces = with_face[-1].faces
+        if self._wink_since is not None and now - self._wink_since >= self.wink_hold:
+            return State(EXPRESSION, "wink", 1.0, None, faces)
+        classes = with_face[0].probs.keys()
+        mean = {c: sum(r.probs[c] for r in with_face) / len(with_face) for c in classes}
+        best = max(mean, key=mean.get)
+        keep = self._label in mean and mean[self._label] >= self.threshold
+        if keep and mean[best] < mean[self._label] + self.margin:
+            best = self._label
+        self._label = best if mean[best] >= self.threshold else None
+        if self._label is None:
+            return State(UNSURE, None, mean[best], mean, faces)
+        return State(EXPRESSION, best, mean[best], mean, faces)
