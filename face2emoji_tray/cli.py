@@ -1,0 +1,196 @@
+"""The `face2emoji` command: the tray app by default, and its tools beside it.
+
+    face2emoji [--source PATH|INDEX] [--hotkey HOTKEY] [--config PATH]   the tray app
+    face2emoji predict PATH... [--json] [--face-crop]                    classify photos
+    face2emoji eval DIR [--face-crop] [--out DIR]                        score a labelled set
+    face2emoji doctor                                                    can it run here?
+    face2emoji type-now | status | pause | resume | quit                 ask the running app
+    face2emoji web [--port N] [--no-browser]                             the local preview page
+
+Exit codes: 0 fine; 1 a failed check, an unreadable image, or no running app to ask;
+2 bad usage; 3 a model file is missing or broken; 4 the tray app is already running.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from face2emoji_tray.classifier import EXPRESSION_MODEL, EYE_MODEL, ModelError
+
+EXIT_ERROR, EXIT_USAGE, EXIT_MODEL, EXIT_RUNNING = 1, 2, 3, 4
+ASK_COMMANDS = {"type-now": "type", "status": "status", "pause": "pause", "resume": "resume",
+                "quit": "quit"}
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> int:
+    print(f"face2emoji: {message}", file=sys.stderr)
+    return code
+
+
+def cmd_tray(args: argparse.Namespace) -> int:
+    from face2emoji_tray import camera, config as config_mod
+    from face2emoji_tray.app import App, setup_logging
+    from face2emoji_tray.classifier import Classifier
+    from face2emoji_tray.instance import AlreadyRunning
+
+    config_path = args.config or config_mod.CONFIG_FILE
+    config, problems = config_mod.load(config_path, create=args.config is None)
+    for model in (args.model, EYE_MODEL):  # a broken model is a clear error at start
+        Classifier(model)
+    source = camera.from_arg(args.source if args.source is not None else config.camera)
+    hotkey = args.hotkey or config.hotkey
+    try:
+        app = App(source, config, config_path, args.model, problems)
+    except AlreadyRunning as exc:
+        return fail(str(exc), EXIT_RUNNING)
+    setup_logging()
+    return app.run(hotkey)
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from face2emoji_tray import images
+    from face2emoji_tray.config import load
+    from face2emoji_tray.recognizer import Recognizer
+
+    emoji = load()[0].emoji
+    recognizer = Recognizer(args.model)
+    code = 0
+    for path in images.walk(args.paths):
+        try:
+            reading = recognizer.read(images.read(path), whole_image=args.face_crop)
+        except images.ImageError as exc:
+            print(f"{path}: error: {exc}", file=sys.stderr)
+            code = EXIT_ERROR
+            continue
+        label = reading.label()
+        if args.json:
+            print(json.dumps({"path": str(path), "label": label, "emoji": emoji.get(label),
+                              "probs": reading.probs, "faces": reading.faces}, ensure_ascii=False))
+        elif label is None:
+            print(f"{path}: no face found" + (f" ({reading.note})" if reading.note else ""))
+        else:
+            top = sorted(reading.probs.items(), key=lambda kv: -kv[1])
+            more = f"  [{reading.faces} faces: the largest]" if reading.faces > 1 else ""
+            print(f"{path}: {emoji[label]} {label}  " +
+                  " ".join(f"{c} {p:.0%}" for c, p in top) + more)
+    recognizer.close()
+    return code
+
+
+def labelled_images(folder: Path) -> list[tuple[Path, str]]:
+    """DIR/<class>/image → (image, our class); folders that are not our classes are skipped."""
+    from face2emoji_tray import images
+    from face2emoji_tray.emoji import our_class
+
+    out = []
+    for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
+        cls = our_class(sub.name)
+        if cls is None:
+            print(f"skipping {sub.name}/: not one of our classes", file=sys.stderr)
+            continue
+        out += [(f, cls) for f in images.walk([sub])]
+    return out
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from face2emoji_tray import evaluate, images
+    from face2emoji_tray.emoji import CLASSES
+    from face2emoji_tray.recognizer import Recognizer
+
+    if not args.dir.is_dir():
+        return fail(f"{args.dir}: not a folder")
+    items = labelled_images(args.dir)
+    if not items:
+        return fail(f"{args.dir}: no images in class folders (DIR/happy/*.jpg, ...)")
+    recognizer = Recognizer(args.model)
+    truth, predicted = [], []
+    for path, cls in items:
+        try:
+            reading = recognizer.read(images.read(path), whole_image=args.face_crop)
+        except images.ImageError as exc:
+            print(f"{path}: error: {exc}", file=sys.stderr)
+            continue
+        truth.append(cls)
+        predicted.append(reading.label() or evaluate.NO_FACE)
+    recognizer.close()
+    rows = tuple(c for c in CLASSES if c in truth)
+    cols = tuple(c for c in CLASSES if c in truth or c in predicted)
+    cols += (evaluate.NO_FACE,) if evaluate.NO_FACE in predicted else ()
+    cm = evaluate.confusion(truth, predicted, rows, cols)
+    result = evaluate.scores(cm, rows, cols)
+    print(evaluate.table(result))
+    js, png = evaluate.write(cm, rows, cols, result, args.out, title=str(args.dir))
+    print(f"wrote {js} and {png}")
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from face2emoji_tray import doctor
+
+    return doctor.main()
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from face2emoji_tray.instance import ask
+
+    try:
+        answer = ask(ASK_COMMANDS[args.command])
+    except OSError:
+        return fail("Face2Emoji is not running (start it with `face2emoji`)")
+    print(answer)
+    return EXIT_ERROR if answer.startswith("error") else 0
+
+
+def cmd_web(args: argparse.Namespace) -> int:
+    from face2emoji_tray import web
+
+    return web.serve(args.port, args.model, open_browser=not args.no_browser)
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="face2emoji", description="Make a face, get the emoji.",
+                                 epilog="Exit codes: 0 ok, 1 error, 2 usage, 3 model, "
+                                        "4 already running.")
+    model = argparse.ArgumentParser(add_help=False)
+    model.add_argument("--model", type=Path, default=EXPRESSION_MODEL,
+                       help="expression model (.onnx, default: the shipped one)")
+    ap.add_argument("--source", help="camera index, video file or image folder "
+                                     "(default: the config's camera)")
+    ap.add_argument("--hotkey", help="e.g. '<ctrl>+<alt>+e' (default: the config's)")
+    ap.add_argument("--config", type=Path, help="settings file (default: the platform's)")
+    ap.add_argument("--model", type=Path, default=EXPRESSION_MODEL, help=argparse.SUPPRESS)
+    ap.set_defaults(run=cmd_tray)
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND")
+    p = sub.add_parser("predict", parents=[model], help="classify photos")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.add_argument("--face-crop", action="store_true", help="each image already is a face crop")
+    p.set_defaults(run=cmd_predict)
+    p = sub.add_parser("eval", parents=[model], help="score a labelled set DIR/<class>/*")
+    p.add_argument("dir", type=Path, metavar="DIR")
+    p.add_argument("--face-crop", action="store_true", help="each image already is a face crop")
+    p.add_argument("--out", type=Path, default=Path("."), help="where confusion.{png,json} go")
+    p.set_defaults(run=cmd_eval)
+    sub.add_parser("doctor", help="check that everything the app needs is here").set_defaults(
+        run=cmd_doctor)
+    for name, what in (("type-now", "type the current emoji (bind it to a desktop shortcut)"),
+                       ("status", "the running app's state"), ("pause", "release the camera"),
+                       ("resume", "watch again"), ("quit", "stop the running app")):
+        sub.add_parser(name, help=what).set_defaults(run=cmd_ask)
+    p = sub.add_parser("web", parents=[model], help="the local preview page")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--no-browser", action="store_true")
+    p.set_defaults(run=cmd_web)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except ModelError as exc:
+        return fail(str(exc), EXIT_MODEL)
+    except KeyboardInterrupt:
+        return 130

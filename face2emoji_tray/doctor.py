@@ -1,0 +1,153 @@
+"""`face2emoji doctor`: can the app run here? One line per check, with a hint when not.
+
+Exit code 0 when everything the app needs is there (camera and tray host may be missing:
+the app still runs and says so), 1 when something it needs is missing.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import sys
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from face2emoji_tray import typers
+from face2emoji_tray.classifier import EXPRESSION_MODEL, EYE_MODEL, MODELS, Classifier, ModelError
+
+DIST = "face2emoji-tray"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    needed: bool = True  # a failed needed check makes doctor exit 1
+    hint: str = ""
+
+    def line(self) -> str:
+        word = "OK  " if self.ok else ("FAIL" if self.needed else "WARN")
+        hint = f"  → {self.hint}" if not self.ok and self.hint else ""
+        return f"{word} {self.name:<14} {self.detail}{hint}"
+
+
+def check_python() -> Check:
+    v = sys.version_info
+    return Check("python", (3, 11) <= v[:2] < (3, 12), f"{v.major}.{v.minor}.{v.micro}",
+                 hint="use Python 3.11 (mediapipe 0.10.21 and the pins are for it)")
+
+
+def check_dependencies() -> list[Check]:
+    """Every pinned runtime requirement installed at its pinned version."""
+    try:
+        requires = metadata.requires(DIST) or []
+    except metadata.PackageNotFoundError:
+        return [Check("dependencies", False, f"{DIST} is not installed", hint="run `make run`")]
+    out = []
+    for req in requires:
+        if "extra ==" in req:
+            continue
+        name, pin = re.match(r"([A-Za-z0-9_.\-]+)\s*==\s*([^;\s]+)", req).groups()
+        try:
+            have = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out.append(Check(name, False, "missing", hint="run `make run`"))
+            continue
+        out.append(Check(name, have == pin, have if have == pin else f"{have} (pinned {pin})",
+                         hint="run `make run` to install the pinned version"))
+    return out
+
+
+def _checksums() -> dict[str, str]:
+    sums = MODELS / "SHA256SUMS"
+    if not sums.is_file():
+        return {}
+    return {n.strip(): h for h, n in (line.split(maxsplit=1) for line in
+                                       sums.read_text().splitlines() if line.strip())}
+
+
+def check_model(path: Path) -> Check:
+    name = f"model {path.stem}"
+    try:
+        model = Classifier(path)
+    except ModelError as exc:
+        return Check(name, False, str(exc), hint="restore it with `git checkout models/`")
+    want = _checksums().get(path.name)
+    have = hashlib.sha256(path.read_bytes()).hexdigest()
+    if want != have:
+        return Check(name, False, f"{path.name}: checksum differs from models/SHA256SUMS",
+                     hint="restore it with `git checkout models/`")
+    return Check(name, True, f"{path.name} ({', '.join(model.classes)})")
+
+
+def check_display() -> Check:
+    where = typers.desktop()
+    if where == "none":
+        return Check("display", False, "no DISPLAY or WAYLAND_DISPLAY",
+                     hint="run it inside your desktop session")
+    return Check("display", True, where)
+
+
+def check_tray_host() -> Check:
+    """X11: someone owns the system-tray selection (or a StatusNotifier host on the bus)."""
+    where = typers.desktop()
+    if where in ("windows", "macos"):
+        return Check("tray host", True, "built into the desktop", needed=False)
+    if where != "x11":
+        return Check("tray host", False, f"cannot check on {where}", needed=False,
+                     hint="GNOME needs the AppIndicator extension")
+    try:
+        from Xlib import X, display
+
+        d = display.Display()
+        owner = d.get_selection_owner(d.intern_atom(f"_NET_SYSTEM_TRAY_S{d.get_default_screen()}"))
+        d.close()
+    except Exception as exc:  # Xlib raises many kinds when the server is unreachable
+        return Check("tray host", False, f"X server unreachable ({exc})", needed=False)
+    if owner == X.NONE:
+        return Check("tray host", False, "no system tray on this desktop", needed=False,
+                     hint="use `face2emoji type-now`, or add a tray (GNOME: AppIndicator extension)")
+    return Check("tray host", True, "system tray found")
+
+
+def check_camera(index: int = 0) -> Check:
+    if sys.platform.startswith("linux"):
+        devices = sorted(Path("/dev").glob("video*"))
+        if not devices:
+            return Check("camera", False, "no /dev/video* device", needed=False,
+                         hint="plug in a webcam; `--source VIDEO` works without one")
+    import cv2
+
+    cap = cv2.VideoCapture(index)
+    ok = cap.isOpened()
+    cap.release()
+    return Check("camera", ok, f"camera {index} opens" if ok else f"camera {index} cannot be "
+                 "opened (busy or not permitted)", needed=False,
+                 hint="close other apps using it; check permissions (video group)")
+
+
+def check_typing() -> Check:
+    try:
+        typer = typers.choose("auto")
+    except typers.TypingError as exc:
+        return Check("typing", False, str(exc),
+                     hint="X11: apt install xdotool; Wayland: wtype or ydotool")
+    return Check("typing", True, f"{typer.name} on {typers.desktop()}")
+
+
+def run(camera: int = 0) -> list[Check]:
+    return [check_python(), *check_dependencies(), check_model(EXPRESSION_MODEL),
+            check_model(EYE_MODEL), check_display(), check_tray_host(), check_camera(camera),
+            check_typing()]
+
+
+def main(camera: int = 0) -> int:
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+    checks = run(camera)
+    for c in checks:
+        print(c.line())
+    failed = [c for c in checks if c.needed and not c.ok]
+    print(f"{len(failed)} needed check(s) failed" if failed else "ready")
+    return 1 if failed else 0

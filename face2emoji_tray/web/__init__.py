@@ -1,0 +1,159 @@
+"""The local preview page: the browser's webcam and uploads, classified by the same engine.
+
+Starlette + uvicorn: a small, well-kept ASGI pair with no code generation or schema layer we
+would not use; the page is static files and three JSON endpoints. Frames and photos arrive
+as raw request bodies (no multipart parser needed), are decoded in memory, and are never
+stored. The server binds 127.0.0.1 only and refuses any Host or Origin that is not this
+machine, so a web site cannot reach it through DNS rebinding.
+"""
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+import webbrowser
+from collections import OrderedDict
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from face2emoji_tray import images
+from face2emoji_tray.classifier import EXPRESSION_MODEL
+from face2emoji_tray.config import Config, load
+from face2emoji_tray.recognizer import Reading, Recognizer
+from face2emoji_tray.smoother import Smoother, State
+
+STATIC = Path(__file__).resolve().parent / "static"
+MAX_UPLOAD = 8 * 1024 * 1024  # bytes
+MAX_SIDE = 8000  # pixels, either side of an uploaded image
+LOCAL_HOSTS = ("127.0.0.1", "localhost")
+SESSIONS = 8  # live views remembered at once (one smoother each)
+
+
+class LocalOnly:
+    """ASGI middleware: a 403 unless Host (and Origin, when sent) name this machine."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    @staticmethod
+    def _local(value: str, scheme: bool) -> bool:
+        if scheme:
+            if not value.startswith("http://"):
+                return False
+            value = value[len("http://"):]
+        host = value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+        return host in LOCAL_HOSTS
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http":
+            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+            origin = headers.get("origin")
+            if not self._local(headers.get("host", ""), False) or (
+                    origin is not None and not self._local(origin, True)):
+                await JSONResponse({"error": "only this machine may use the preview"},
+                                   403)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+class Preview:
+    """The engine parts the page uses: one recognizer (not thread-safe: a lock) and a
+    smoother per live view."""
+
+    def __init__(self, model: Path, config: Config) -> None:
+        self.config = config
+        self._recognizer = Recognizer(model)
+        self._lock = threading.Lock()
+        self._smoothers: OrderedDict[str, Smoother] = OrderedDict()
+
+    def read(self, data: bytes) -> Reading:
+        frame = images.decode(data, max_side=MAX_SIDE)
+        with self._lock:
+            return self._recognizer.read(frame)
+
+    def smoother(self, session: str) -> Smoother:
+        if session not in self._smoothers:
+            self._smoothers[session] = Smoother(self.config.window, self.config.threshold,
+                                                wink_hold=self.config.wink_hold)
+            while len(self._smoothers) > SESSIONS:
+                self._smoothers.popitem(last=False)
+        self._smoothers.move_to_end(session)
+        return self._smoothers[session]
+
+    def answer(self, reading: Reading, label: str | None, state: State | None = None) -> dict:
+        return {"faces": reading.faces, "box": reading.box, "probs": reading.probs,
+                "label": label, "emoji": self.config.emoji.get(label, ""),
+                "state": state.describe() if state else (label or "no face"),
+                "note": reading.note}
+
+
+async def _body(request: Request) -> bytes | JSONResponse:
+    """The raw upload, or a 413 as soon as it is larger than MAX_UPLOAD."""
+    if int(request.headers.get("content-length") or 0) > MAX_UPLOAD:
+        return JSONResponse({"error": f"upload too large (at most {MAX_UPLOAD >> 20} MB)"}, 413)
+    data = bytearray()
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > MAX_UPLOAD:
+            return JSONResponse({"error": f"upload too large (at most {MAX_UPLOAD >> 20} MB)"}, 413)
+    return bytes(data)
+
+
+def create_app(model: Path = EXPRESSION_MODEL, config: Config | None = None) -> Starlette:
+    preview = Preview(model, config or load()[0])
+
+    async def read(request: Request) -> Reading | JSONResponse:
+        data = await _body(request)
+        if isinstance(data, JSONResponse):
+            return data
+        try:
+            return await run_in_threadpool(preview.read, data)
+        except images.ImageError as exc:
+            return JSONResponse({"error": f"not a usable image: {exc}"}, 400)
+
+    async def photo(request: Request) -> JSONResponse:
+        reading = await read(request)
+        if isinstance(reading, JSONResponse):
+            return reading
+        return JSONResponse(preview.answer(reading, reading.label()))
+
+    async def frame(request: Request) -> JSONResponse:
+        reading = await read(request)
+        if isinstance(reading, JSONResponse):
+            return reading
+        state = preview.smoother(request.query_params.get("session", "")).add(time.monotonic(),
+                                                                                reading)
+        label = state.label if state.kind == "expression" else None
+        return JSONResponse(preview.answer(reading, label, state))
+
+    async def index(request: Request) -> FileResponse:
+        return FileResponse(STATIC / "index.html")
+
+    async def session(request: Request) -> JSONResponse:
+        return JSONResponse({"session": uuid.uuid4().hex, "emoji": preview.config.emoji})
+
+    app = Starlette(routes=[
+        Route("/", index), Route("/api/session", session),
+        Route("/api/photo", photo, methods=["POST"]), Route("/api/frame", frame, methods=["POST"]),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ])
+    app.add_middleware(LocalOnly)
+    return app
+
+
+def serve(port: int, model: Path = EXPRESSION_MODEL, open_browser: bool = True) -> int:
+    import uvicorn
+
+    url = f"http://127.0.0.1:{port}/"
+    app = create_app(model)
+    if open_browser:
+        threading.Timer(1.0, webbrowser.open, (url,)).start()
+    print(f"Face2Emoji preview on {url} (this machine only; Ctrl+C stops it)")
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    return 0

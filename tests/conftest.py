@@ -1,0 +1,60 @@
+"""Shared fixtures: real photos (scikit-image's astronaut, FER2013 public_test faces from
+../shared/data) and the shipped models. Nothing is downloaded."""
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "data"
+FER_TEST = SHARED / "fer2013" / "public_test.zip"
+
+os.environ.setdefault("GLOG_minloglevel", "2")
+
+
+@pytest.fixture(scope="session")
+def astronaut() -> np.ndarray:
+    """A real photo of a smiling face (Eileen Collins), BGR, 512x512."""
+    from skimage import data
+
+    return np.ascontiguousarray(data.astronaut()[..., ::-1])
+
+
+def fer_faces(folder: str, count: int) -> list[np.ndarray]:
+    """The first `count` public_test crops of one FER2013 folder (48x48 gray)."""
+    with zipfile.ZipFile(FER_TEST) as z:
+        names = sorted(n for n in z.namelist() if f"/{folder}/" in f"/{n}" and n.endswith(".jpg")
+                       or f"/{folder}/" in f"/{n}" and n.endswith(".png"))[:count]
+        return [cv2.imdecode(np.frombuffer(z.read(n), np.uint8), cv2.IMREAD_GRAYSCALE)
+                for n in names]
+
+
+def in_frame(face: np.ndarray, size: tuple[int, int] = (640, 480), side: int = 240,
+             at: tuple[int, int] | None = None) -> np.ndarray:
+    """A face photo scaled to `side` px and placed on a plain 640x480 BGR background."""
+    w, h = size
+    frame = np.full((h, w, 3), 128, np.uint8)
+    img = face if face.ndim == 3 else cv2.cvtColor(face, cv2.COLOR_GRAY2BGR)
+    img = cv2.resize(img, (side, side), interpolation=cv2.INTER_CUBIC)
+    x, y = at or ((w - side) // 2, (h - side) // 2)
+    frame[y:y + side, x:x + side] = img
+    return frame
+
+
+@pytest.fixture(scope="session")
+def model_path() -> Path:
+    return ROOT / "models" / "expression.onnx"
+
+
+@pytest.fixture(scope="session")
+def recognizer(model_path):
+    from face2emoji_tray.recognizer import Recognizer
+
+    r = Recognizer(model_path)
+    yield r
+    r.close()

@@ -1,0 +1,96 @@
+"""The face stage on real photos: found, centred, level, counted; bad input is a clear error."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from face2emoji_tray.face import FaceError, FaceFinder, InputSpec
+
+SPEC = InputSpec(size=64, color="gray")
+
+
+@pytest.fixture(scope="module")
+def finder():
+    with FaceFinder(SPEC) as f:
+        yield f
+
+
+def rotate(img: np.ndarray, degrees: float) -> np.ndarray:
+    h, w = img.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+    return cv2.warpAffine(img, m, (w, h), borderMode=cv2.BORDER_REFLECT)
+
+
+def eye_tilt(face) -> float:
+    """Angle in degrees of the line between the eye centres, in the aligned crop's frame."""
+    from face2emoji_tray.face import LEFT_EYE, RIGHT_EYE
+
+    lm = face.landmarks
+    left, right = lm[list(LEFT_EYE)].mean(0), lm[list(RIGHT_EYE)].mean(0)
+    return float(np.degrees(np.arctan2(left[1] - right[1], left[0] - right[0])))
+
+
+def test_astronaut_face_is_found_centred_and_measured(finder, astronaut):
+    result = finder.prepare(astronaut)
+    assert result.count == 1
+    face = result.face
+    x, y, w, h = face.box
+    # Eileen Collins' face is in the upper middle of the photo, around (220, 110).
+    assert 150 < x + w / 2 < 300 and 60 < y + h / 2 < 180
+    assert face.crop.shape == (64, 64) and face.crop.dtype == np.uint8
+    assert face.landmarks.shape == (468, 2)
+    assert all(0.2 < e < 0.5 for e in face.eye_openness)  # both eyes open
+    assert all(p.shape == (24, 24) for p in face.eye_patches)
+
+
+def test_rotating_the_photo_20_degrees_still_gives_a_level_similar_crop(finder, astronaut):
+    upright = finder.prepare(astronaut).face
+    tilted = finder.prepare(rotate(astronaut, 20)).face
+    assert abs(eye_tilt(tilted)) > 15  # the eyes really are tilted in the frame...
+    # ...and the crop is level again: the same face, so the crops correlate strongly.
+    a, b = upright.crop.astype(float).ravel(), tilted.crop.astype(float).ravel()
+    assert np.corrcoef(a, b)[0, 1] > 0.8
+
+
+@pytest.mark.parametrize("image", [np.zeros((480, 640, 3), np.uint8),
+                                   np.full((480, 640, 3), 255, np.uint8),
+                                   np.random.default_rng(0).integers(0, 256, (480, 640, 3),
+                                                                     dtype=np.uint8)],
+                         ids=["black", "white", "noise"])
+def test_blank_or_noise_gives_no_face(finder, image):
+    result = finder.prepare(image)
+    assert result.count == 0 and result.face is None
+
+
+def test_two_faces_side_by_side_are_counted_and_the_larger_is_used(finder, astronaut):
+    face = astronaut[20:300, 90:370]  # 280x280 around the face
+    small = cv2.resize(face, (180, 180))
+    frame = np.full((480, 800, 3), 128, np.uint8)
+    frame[100:380, 40:320] = face
+    frame[150:330, 520:700] = small
+    result = finder.prepare(frame)
+    assert result.count == 2
+    x, y, w, h = result.face.box
+    assert x + w / 2 < 400  # the larger face, on the left
+
+
+def test_whole_image_mode_uses_the_image_as_the_face(finder):
+    crop = np.random.default_rng(1).integers(0, 256, (48, 48), dtype=np.uint8)
+    result = finder.prepare(crop, whole_image=True)
+    assert result.count == 1 and result.face.crop.shape == (64, 64)
+    assert result.face.eye_openness is None  # no landmarks in this mode
+
+
+def test_gray_16bit_and_rgba_frames_are_accepted(finder, astronaut):
+    gray = cv2.cvtColor(astronaut, cv2.COLOR_BGR2GRAY)
+    assert finder.prepare(gray).count == 1
+    assert finder.prepare(gray.astype(np.uint16) * 257).count == 1
+    assert finder.prepare(cv2.cvtColor(astronaut, cv2.COLOR_BGR2BGRA)).count == 1
+
+
+@pytest.mark.parametrize("bad", [np.zeros((0, 0, 3), np.uint8), np.zeros((4, 4, 7), np.uint8),
+                                 "not an array"], ids=["empty", "7-channels", "string"])
+def test_non_images_are_a_clear_error(finder, bad):
+    with pytest.raises(FaceError, match="not an image"):
+        finder.prepare(bad)
