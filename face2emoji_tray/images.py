@@ -38,13 +38,16 @@ def decode(data: bytes, max_side: int = MAX_SIDE) -> np.ndarray:
             img.load()
     except ImageError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageError(f"image too large (over {Image.MAX_IMAGE_PIXELS:,} pixels)") from None
+    except UnidentifiedImageError:
         raise ImageError("not an image, or a format we cannot read") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageError(f"corrupt or truncated image ({str(exc).splitlines()[0][:80]})") from None
-    if img.mode in ("I;16", "I;16B", "I;16L", "I"):  # 16-bit gray: keep the top 8 bits
-        arr = np.asarray(img, dtype=np.uint32)
-        img = Image.fromarray((arr >> (8 if arr.max() < 65536 else 24)).astype(np.uint8))
+    if img.mode in ("I;16", "I;16B", "I;16L", "I"):  # 16/32-bit gray: keep the top 8 used bits
+        arr = np.asarray(img).astype(np.int64).clip(min=0)
+        shift = max(int(arr.max()).bit_length() - 8, 0)
+        img = Image.fromarray((arr >> shift).astype(np.uint8))
     img.thumbnail((WORK_SIDE, WORK_SIDE))
     rgb = np.asarray(img.convert("RGB"))
     return np.ascontiguousarray(rgb[..., ::-1])

@@ -63,6 +63,9 @@ class ControlServer:
         old = os.umask(0o077)
         try:
             self._server = socketserver.ThreadingUnixStreamServer(str(path), Handler)
+        except OSError as exc:  # another instance won a start-up race, or a read-only dir
+            raise AlreadyRunning(f"cannot open the control socket {path} ({exc.strerror})") \
+                from None
         finally:
             os.umask(old)
         self._server.daemon_threads = True

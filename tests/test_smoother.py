@@ -1,0 +1,87 @@
+"""The smoother: a steady emoji from noisy frames, never a stale one."""
+from __future__ import annotations
+
+from face2emoji_tray.eyes import Eyes
+from face2emoji_tray.recognizer import Reading
+from face2emoji_tray.smoother import EXPRESSION, NO_FACE, UNSURE, Smoother
+
+CLASSES = ("angry", "happy", "neutral", "sad", "scared", "surprised")
+OPEN = Eyes(closed=(0.05, 0.05), openness=(0.3, 0.3))
+WINK = Eyes(closed=(0.05, 0.95), openness=(0.3, 0.12))
+BLINK = Eyes(closed=(0.95, 0.95), openness=(0.1, 0.1))
+
+
+def face(eyes: Eyes = OPEN, **probs: float) -> Reading:
+    rest = (1 - sum(probs.values())) / (len(CLASSES) - len(probs))
+    return Reading(1, {c: probs.get(c, rest) for c in CLASSES}, eyes)
+
+
+def feed(smoother: Smoother, start: float, seconds: float, reading: Reading, fps: float = 10):
+    state, t = None, start
+    for i in range(int(seconds * fps)):
+        t = start + i / fps
+        state = smoother.add(t, reading)
+    return state, t
+
+
+def test_a_held_smile_reads_happy():
+    state, _ = feed(Smoother(), 0, 1.0, face(happy=0.8))
+    assert (state.kind, state.label) == (EXPRESSION, "happy")
+
+
+def test_one_odd_frame_does_not_change_the_emoji():
+    s = Smoother()
+    feed(s, 0, 1.0, face(happy=0.8))
+    assert s.add(1.0, face(sad=0.9)).label == "happy"
+
+
+def test_neutral_then_smiling_changes_only_after_the_window():
+    s = Smoother(window=1.0)
+    feed(s, 0, 2.0, face(neutral=0.8))
+    labels = [s.add(2.0 + i / 10, face(happy=0.8)).label for i in range(12)]
+    switched = labels.index("happy")
+    assert 3 <= switched <= 8  # not on the first smiling frame, and within the window
+    assert labels[switched:] == ["happy"] * (len(labels) - switched)
+
+
+def test_hysteresis_keeps_the_label_between_two_close_classes():
+    s = Smoother(margin=0.1)
+    feed(s, 0, 1.0, face(happy=0.5, neutral=0.4))
+    state, _ = feed(s, 1.0, 1.5, face(happy=0.46, neutral=0.52))  # neutral ahead, within margin
+    assert state.label == "happy"
+    state, _ = feed(s, 2.5, 1.5, face(happy=0.3, neutral=0.65))
+    assert state.label == "neutral"
+
+
+def test_low_confidence_is_unsure_not_a_guess():
+    state, _ = feed(Smoother(threshold=0.45), 0, 1.0, face(happy=0.3, sad=0.3))
+    assert state.kind == UNSURE and state.label is None
+
+
+def test_no_face_is_a_state_of_its_own():
+    s = Smoother()
+    feed(s, 0, 1.0, face(happy=0.8))
+    state, _ = feed(s, 1.0, 1.0, Reading(0))
+    assert state.kind == NO_FACE
+
+
+def test_a_stalled_camera_never_leaves_a_stale_emoji():
+    s = Smoother(window=1.0)
+    _, t = feed(s, 0, 1.0, face(happy=0.8))
+    assert s.state(t + 0.5).label == "happy"
+    assert s.state(t + 1.1).kind == NO_FACE  # no frames for longer than the window
+
+
+def test_a_wink_counts_only_when_held_longer_than_a_blink():
+    s = Smoother(wink_hold=0.4)
+    feed(s, 0, 1.0, face(happy=0.8))
+    state, _ = feed(s, 1.0, 0.3, face(WINK, happy=0.8))  # 0.2 s of frames: too short
+    assert state.label == "happy"
+    state, _ = feed(s, 1.3, 0.4, face(WINK, happy=0.8))
+    assert state.label == "wink"
+
+
+def test_a_blink_is_never_a_wink():
+    s = Smoother(wink_hold=0.4)
+    state, _ = feed(s, 0, 2.0, face(BLINK, happy=0.8))
+    assert state.label == "happy"
