@@ -30,7 +30,7 @@ class Check:
     def line(self) -> str:
         word = "OK  " if self.ok else ("FAIL" if self.needed else "WARN")
         hint = f"  → {self.hint}" if not self.ok and self.hint else ""
-        return f"{word} {self.name:<14} {self.detail}{hint}"
+        return f"{word} {self.name:<22} {self.detail}{hint}"
 
 
 def check_python() -> Check:
@@ -95,6 +95,8 @@ def check_tray_host() -> Check:
     where = typers.desktop()
     if where in ("windows", "macos"):
         return Check("tray host", True, "built into the desktop", needed=False)
+    if where == "none":
+        return Check("tray host", False, "no display", needed=False)
     if where != "x11":
         return Check("tray host", False, f"cannot check on {where}", needed=False,
                      hint="GNOME needs the AppIndicator extension")

@@ -88,6 +88,8 @@ def main(argv: list[str] | None = None) -> Path:
     ap.add_argument("--resume", type=Path, help="run folder whose last.pt to continue")
     ap.add_argument("--device", help="cpu or cuda (overrides the preset)")
     ap.add_argument("--epochs", type=int, help="overrides the preset")
+    ap.add_argument("--stop-after", type=int, metavar="N",
+                    help="stop after N epochs of this invocation (go on later with --resume)")
     args = ap.parse_args(argv)
 
     cfg = PRESETS[args.preset]
@@ -122,7 +124,8 @@ def main(argv: list[str] | None = None) -> Path:
     print(f"train {len(xtr)}  val {len(xva)}  config {asdict(cfg)}", flush=True)
 
     augment = Augment()
-    for epoch in range(state["epoch"], cfg.epochs):
+    last = cfg.epochs if args.stop_after is None else min(cfg.epochs, state["epoch"] + args.stop_after)
+    for epoch in range(state["epoch"], last):
         net.train()
         rng = np.random.default_rng(cfg.seed * 1000 + epoch)
         t0, total, seen = time.time(), 0.0, 0

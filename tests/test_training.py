@@ -1,0 +1,66 @@
+"""Training end to end on a few hundred real FER2013 images: train, checkpoint, resume,
+export, and the exported ONNX model agrees with torch."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from face2emoji_tray.classifier import Classifier
+from face2emoji_tray.emoji import FACE_CLASSES
+from face2emoji_tray.face import FaceFinder, to_input
+from tests.conftest import ROOT, fer_faces
+from training import export, train
+from training.model import FlipAverage
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    train.main(["--preset", "tiny", "--out", str(out), "--stop-after", "1"])
+    return out
+
+
+def test_a_tiny_run_checkpoints_and_resumes_where_it_stopped(tiny_run):
+    first = torch.load(tiny_run / "last.pt", map_location="cpu")
+    assert first["state"]["epoch"] == 1 and len(first["state"]["history"]) == 1
+    train.main(["--resume", str(tiny_run)])
+    second = torch.load(tiny_run / "last.pt", map_location="cpu")
+    assert second["state"]["epoch"] == 2
+    assert second["state"]["history"][0] == first["state"]["history"][0]
+    changed = [k for k in first["model"] if not torch.equal(first["model"][k], second["model"][k])]
+    assert changed  # the second epoch trained
+
+
+def test_the_export_is_a_loadable_model_with_its_metadata(tiny_run, tmp_path):
+    out = tmp_path / "expression.onnx"
+    export.main([str(tiny_run / "last.pt"), "--out", str(out)])
+    model = Classifier(out)
+    assert model.classes == FACE_CLASSES and model.spec.size == 40
+    assert model.info.meta["test_time_flip"] is True
+    assert len(model.info.meta["data_sha256"]["fer2013/train.zip"]) == 64
+    assert (tmp_path / "expression.pt").is_file() and (tmp_path / "SHA256SUMS").is_file()
+
+
+def real_crops(spec) -> list[np.ndarray]:
+    """A smiling astronaut through the face stage, and public_test faces as whole images."""
+    from skimage import data
+
+    with FaceFinder(spec) as finder:
+        crops = [finder.prepare(data.astronaut()[..., ::-1].copy()).face.crop]
+        for cls in ("happy", "sad", "surprise", "angry", "fear", "neutral"):
+            crops += [finder.prepare(f, whole_image=True).face.crop for f in fer_faces(cls, 3)]
+    return crops
+
+
+def test_the_shipped_onnx_model_agrees_with_its_torch_weights():
+    onnx_model = Classifier(ROOT / "models" / "expression.onnx")
+    net, spec, _ = export.load_checkpoint(ROOT / "models" / "expression.pt")
+    assert spec == onnx_model.spec
+    crops = real_crops(spec)
+    with torch.no_grad():
+        batch = torch.from_numpy(np.stack([to_input(c, spec) for c in crops]))
+        p_torch = FlipAverage(net)(batch).numpy()
+    p_onnx = onnx_model.probs(crops)
+    assert np.abs(p_torch - p_onnx).max() < 0.02
+    assert (p_torch.argmax(1) == p_onnx.argmax(1)).all()
