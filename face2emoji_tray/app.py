@@ -28,7 +28,9 @@ def setup_logging(path: Path = LOG_FILE) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     root = logging.getLogger()
-    root.setLevel(logging.INFO)
+    root.setLevel(logging.WARNING)  # libraries: warnings only (matplotlib, pulled in by mediapipe)
+    for name in ("face2emoji", "face2emoji_tray"):
+        logging.getLogger(name).setLevel(logging.INFO)
     for handler in (logging.FileHandler(path, encoding="utf-8"), logging.StreamHandler()):
         handler.setFormatter(fmt)
         root.addHandler(handler)

@@ -78,11 +78,11 @@ class CaptureSource(Source):
 
 
 class FolderSource(Source):
-    """Sorted images of a folder, one per read, looping."""
+    """Sorted images of a folder (or one image file), one per read, looping."""
 
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
-        self.name = f"folder {folder}"
+        self.name = f"{'folder' if self.folder.is_dir() else 'image'} {folder}"
         self._files: list[Path] | None = None
         self._next = 0
 
@@ -91,7 +91,7 @@ class FolderSource(Source):
         return self._files is not None
 
     def open(self) -> None:
-        files = images.walk([self.folder]) if self.folder.is_dir() else []
+        files = images.walk([self.folder]) if self.folder.exists() else []
         if not files:
             raise CameraError(f"{self.name}: no images found")
         self._files, self._next = files, 0
@@ -111,10 +111,14 @@ class FolderSource(Source):
 
 
 def from_arg(arg: str | int) -> Source:
-    """'--source' value → a Source: a number is a device index, a folder a FolderSource."""
+    """'--source' value → a Source: a number is a device index, a folder or an image file a
+    FolderSource, anything else a video file."""
     if isinstance(arg, int) or str(arg).isdigit():
         return CaptureSource(int(arg))
-    return FolderSource(arg) if Path(arg).is_dir() else CaptureSource(str(arg))
+    path = Path(arg)
+    if path.is_dir() or path.suffix.lower() in images.IMAGE_SUFFIXES:
+        return FolderSource(path)
+    return CaptureSource(str(arg))
 
 
 class Backoff:

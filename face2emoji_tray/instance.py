@@ -17,7 +17,12 @@ from typing import Callable
 
 import platformdirs
 
-SOCKET = Path(platformdirs.user_runtime_dir("face2emoji")) / "control.sock"
+
+
+def socket_path() -> Path:
+    """Where this user's running app listens (read at call time: XDG_RUNTIME_DIR may change)."""
+    return Path(platformdirs.user_runtime_dir("face2emoji")) / "control.sock"
+
 COMMANDS = ("type", "status", "pause", "resume", "quit")
 
 
@@ -25,8 +30,9 @@ class AlreadyRunning(RuntimeError):
     pass
 
 
-def ask(command: str, path: Path = SOCKET, timeout: float = 10.0) -> str:
+def ask(command: str, path: Path | None = None, timeout: float = 10.0) -> str:
     """Send one command to the running app and return its one-line answer."""
+    path = path or socket_path()
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
         s.settimeout(timeout)
         s.connect(str(path))
@@ -45,8 +51,8 @@ def _answers(path: Path) -> bool:
 class ControlServer:
     """Serves COMMANDS on the socket; `handle(command) -> answer` runs in a server thread."""
 
-    def __init__(self, handle: Callable[[str], str], path: Path = SOCKET) -> None:
-        self.path = path
+    def __init__(self, handle: Callable[[str], str], path: Path | None = None) -> None:
+        self.path = path = path or socket_path()
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chmod(path.parent, 0o700)
         if path.exists():
@@ -76,6 +82,7 @@ class ControlServer:
         self._thread.start()
 
     def stop(self) -> None:
-        self._server.shutdown()
+        if self._thread.is_alive():  # shutdown() waits for serve_forever, so only if it runs
+            self._server.shutdown()
         self._server.server_close()
         self.path.unlink(missing_ok=True)

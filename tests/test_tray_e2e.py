@@ -1,0 +1,194 @@
+"""The product end to end on a real (virtual) desktop: Xvfb, a tray host, a Tk text field,
+the real app process watching a video of a smiling face, and a real key press."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import ROOT, fer_faces
+from tests.desktop import desktop
+from tests.media import frames_of, write_video
+
+pytestmark = pytest.mark.desktop
+HOTKEY = "<ctrl>+<alt>+e"
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory):
+    with desktop(tmp_path_factory.mktemp("home")) as env:
+        yield env
+
+
+@pytest.fixture(scope="module")
+def smile_video(tmp_path_factory, astronaut) -> Path:
+    return write_video(tmp_path_factory.mktemp("video") / "smile.avi", frames_of(astronaut, 40))
+
+
+def run(env, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run(args, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def ask(env, command: str) -> str:
+    return run(env, sys.executable, "-m", "face2emoji_tray", command).stdout.strip()
+
+
+def wait_for(check, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.1)
+    pytest.fail(f"timed out after {seconds} s waiting for {what}")
+
+
+class Field:
+    """The Tk Entry, focused; `.text` is what it holds."""
+
+    def __init__(self, env, folder: Path) -> None:
+        self.out = folder / "field.txt"
+        self.proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "field.py"),
+                                      str(self.out)], env=env, stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout.readline().strip() == "ready"
+        self.env = env
+        self.focus()
+
+    def focus(self) -> None:
+        wid = run(self.env, "xdotool", "search", "--sync", "--name", "Face2Emoji test field").stdout
+        run(self.env, "xdotool", "windowfocus", "--sync", wid.split()[0])
+
+    @property
+    def text(self) -> str:
+        return self.out.read_text(encoding="utf-8")
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(5)
+
+
+def start_app(env, source: Path, tmp_path: Path, config: str = "") -> subprocess.Popen:
+    conf = tmp_path / "config.toml"
+    conf.write_text(config, encoding="utf-8")
+    return subprocess.Popen([sys.executable, "-m", "face2emoji_tray", "--source", str(source),
+                             "--hotkey", HOTKEY, "--config", str(conf)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def holds_open(pid: int, path: Path) -> bool:
+    """Whether process `pid` has `path` open (the camera device, here a video file)."""
+    fds = Path(f"/proc/{pid}/fd")
+    return any(os.path.realpath(fd) == str(path.resolve()) for fd in fds.iterdir())
+
+
+def test_press_the_hotkey_while_smiling_and_the_grinning_face_appears(desk, smile_video,
+                                                                      tmp_path):
+    field = Field(desk, tmp_path)
+    app = start_app(desk, smile_video, tmp_path)
+    try:
+        wait_for(lambda: ask(desk, "status").startswith("expression happy"), 60, "happy")
+        field.focus()
+        run(desk, "xdotool", "key", "ctrl+alt+e")
+        wait_for(lambda: field.text == "😀", 10, "😀 in the field")
+        # Pausing releases the camera (here: closes the video file); resuming reopens it.
+        assert holds_open(app.pid, smile_video)
+        assert ask(desk, "pause") == "ok"
+        wait_for(lambda: not holds_open(app.pid, smile_video), 5, "the camera released")
+        assert "paused" in ask(desk, "status")
+        run(desk, "xdotool", "key", "ctrl+alt+e")  # paused: nothing is typed
+        time.sleep(1.5)
+        assert field.text == "😀"
+        assert ask(desk, "resume") == "ok"
+        wait_for(lambda: holds_open(app.pid, smile_video), 10, "the camera reopened")
+        # A second instance is refused, and the first keeps running.
+        second = run(desk, sys.executable, "-m", "face2emoji_tray", "--source", str(smile_video),
+                     "--config", str(tmp_path / "config.toml"))
+        assert second.returncode == 4 and "already running" in second.stderr
+        assert ask(desk, "quit") == "ok"
+        assert app.wait(15) == 0
+    finally:
+        field.close()
+        if app.poll() is None:
+            app.kill()
+        print(app.stdout.read())
+
+
+def clearest(recognizer, faces: list[np.ndarray], label: str) -> np.ndarray:
+    """The face (in a webcam-like frame) the model reads as `label` most confidently."""
+    def score(face):
+        reading = recognizer.read(frames_of(face, 1)[0])
+        return reading.probs[label] if reading.probs else 0.0
+    return max(faces, key=score)
+
+
+def test_neutral_then_smiling_changes_the_typed_emoji_once_and_does_not_flicker(
+        desk, tmp_path, astronaut, recognizer):
+    neutral = clearest(recognizer, fer_faces("neutral", 30), "neutral")
+    video = write_video(tmp_path / "neutral_then_smile.avi",
+                        frames_of(neutral, 40) + frames_of(astronaut, 40), fps=10)
+    field = Field(desk, tmp_path)
+    app = start_app(desk, video, tmp_path)  # 4 s of a neutral face, then 4 s of a smile, looped
+    try:
+        wait_for(lambda: ask(desk, "status").startswith("expression neutral"), 60, "neutral")
+        field.focus()
+        deadline = time.monotonic() + 12
+        while time.monotonic() < deadline and field.text.count("😀") < 3:
+            run(desk, "xdotool", "key", "ctrl+alt+e")
+            time.sleep(0.4)
+        typed = field.text
+        assert typed.startswith("😐") and typed.endswith("😀😀😀"), typed
+        assert set(typed) == {"😐", "😀"} and "😀😐" not in typed, typed  # one change, no flicker
+    finally:
+        ask(desk, "quit")
+        app.wait(15)
+        field.close()
+
+
+def test_the_tray_menu_pauses_the_camera_toggles_autostart_and_quits(desk, smile_video,
+                                                                     tmp_path, monkeypatch,
+                                                                     model_path):
+    for var in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME"):
+        monkeypatch.setenv(var, desk[var])
+    from face2emoji_tray.app import App
+    from face2emoji_tray.camera import CaptureSource
+    from face2emoji_tray.config import Config
+    from face2emoji_tray.tray import Tray, icon_image
+
+    source = CaptureSource(str(smile_video))
+    app = App(source, Config(), tmp_path / "config.toml", model_path, [])
+    app.engine.start()
+    try:
+        app.tray = tray = Tray(app)
+        items = {item.text: item for item in tray.icon.menu.items}
+        assert list(items)[1:] == ["Type now", "Pause camera", "Start at login", "Settings…",
+                                   "Quit"]
+        wait_for(lambda: app.engine.status().state.label == "happy", 60, "happy")
+        assert list(tray.icon.menu.items)[0].text.startswith("happy")  # the status line
+        assert tray.icon.icon.tobytes() == icon_image("happy").tobytes()
+        assert source.is_open
+
+        items["Pause camera"](tray.icon)
+        wait_for(lambda: not source.is_open, 5, "the camera released")
+        assert items["Pause camera"].checked
+        wait_for(lambda: tray.icon.icon.tobytes() == icon_image("paused").tobytes(), 5,
+                 "the paused icon")
+        items["Pause camera"](tray.icon)
+        wait_for(lambda: source.is_open, 10, "the camera reopened")
+
+        entry = Path(desk["XDG_CONFIG_HOME"]) / "autostart" / "face2emoji.desktop"
+        items["Start at login"](tray.icon)
+        assert entry.is_file() and items["Start at login"].checked
+        items["Start at login"](tray.icon)
+        assert not entry.exists() and not items["Start at login"].checked
+
+        items["Quit"](tray.icon)
+        assert app._quit.is_set()
+    finally:
+        app.engine.stop()
+        app.server.stop()
+    assert not source.is_open

@@ -1,0 +1,139 @@
+"""The local preview page in a real browser (Debian's Chromium, headless, fake camera fed
+with a smiling face), and its API's guards against other hosts and bad uploads."""
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from tests.conftest import ROOT
+from tests.media import frames_of, write_y4m
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+OUT = ROOT / "test-output"
+pytestmark = pytest.mark.browser
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "face2emoji_tray", "web", "--port", str(port),
+                             "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            assert proc.poll() is None, proc.stdout.read().decode()
+            time.sleep(0.2)
+    yield port
+    proc.terminate()
+    proc.wait(10)
+
+
+def request(port: int, method: str, path: str, body: bytes = b"", **headers):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request(method, path, body=body, headers={"Host": f"127.0.0.1:{port}", **headers})
+    resp = conn.getresponse()
+    data = resp.read()
+    conn.close()
+    return resp.status, data
+
+
+def test_it_listens_on_localhost_only(server):
+    addresses = {a[4][0] for a in socket.getaddrinfo(socket.gethostname(), None)} - {"127.0.0.1",
+                                                                                    "::1"}
+    for address in addresses:
+        with pytest.raises(OSError):
+            socket.create_connection((address, server), timeout=1).close()
+
+
+def test_a_foreign_host_or_origin_is_refused(server):
+    assert request(server, "GET", "/", Host="evil.example:80")[0] == 403
+    status, _ = request(server, "POST", "/api/photo", b"x", Origin="http://evil.example")
+    assert status == 403
+    assert request(server, "GET", "/", Host=f"localhost:{server}")[0] == 200
+
+
+def test_an_oversized_upload_is_refused(server):
+    status, data = request(server, "POST", "/api/photo", b"\0" * (9 * 1024 * 1024))
+    assert status == 413 and "too large" in json.loads(data)["error"]
+
+
+def test_garbage_is_a_400_with_a_clear_message(server):
+    status, data = request(server, "POST", "/api/photo", b"this is not a photo")
+    assert status == 400 and json.loads(data)["error"].startswith("not a usable image")
+
+
+def test_a_real_face_photo_is_classified(server, astronaut):
+    status, data = request(server, "POST", "/api/photo", cv2.imencode(".jpg", astronaut)[1].tobytes())
+    answer = json.loads(data)
+    assert status == 200 and answer["label"] == "happy" and answer["emoji"] == "😀"
+    assert answer["faces"] == 1 and len(answer["box"]) == 4
+
+
+@pytest.fixture(scope="module")
+def browser_factory(tmp_path_factory, astronaut):
+    if CHROMIUM is None:
+        pytest.fail("Debian's chromium is missing: `make test` installs it")
+    from playwright.sync_api import sync_playwright
+
+    y4m = write_y4m(tmp_path_factory.mktemp("cam") / "smile.y4m", frames_of(astronaut, 30))
+    with sync_playwright() as p:
+        def launch(camera: bool):
+            args = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                    f"--use-file-for-fake-video-capture={y4m}"] if camera else \
+                ["--deny-permission-prompts"]
+            return p.chromium.launch(executable_path=CHROMIUM, args=args)
+        yield launch
+
+
+def test_the_live_view_shows_the_smile_from_the_camera(server, browser_factory):
+    browser = browser_factory(camera=True)
+    page = browser.new_page()
+    page.goto(f"http://127.0.0.1:{server}/")
+    page.wait_for_function("document.getElementById('emoji').textContent === '😀'", timeout=30000)
+    assert page.locator("#label").inner_text().startswith("happy")
+    assert page.locator("#bars .bar").count() == 6
+    OUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUT / "web-live.png"), full_page=True)
+    browser.close()
+
+
+def test_uploads_work_with_the_camera_denied(server, browser_factory, astronaut, tmp_path):
+    photo = tmp_path / "smile.jpg"
+    cv2.imwrite(str(photo), astronaut)
+    browser = browser_factory(camera=False)
+    page = browser.new_page()
+    page.goto(f"http://127.0.0.1:{server}/")
+    page.wait_for_function("document.getElementById('camera-status').textContent"
+                           ".startsWith('Live view off')", timeout=15000)
+    page.set_input_files("#file", str(photo))
+    page.wait_for_function("document.getElementById('photo-label').textContent === 'happy'",
+                           timeout=15000)
+    assert page.locator("#photo-emoji").inner_text() == "😀"
+    page.screenshot(path=str(OUT / "web-upload.png"), full_page=True)
+    page.set_input_files("#file", files=[{"name": "notes.jpg", "mimeType": "image/jpeg",
+                                          "buffer": b"definitely not a jpeg"}])
+    page.wait_for_function("document.getElementById('photo-error').textContent !== ''",
+                           timeout=15000)
+    assert page.locator("#photo-error").inner_text().startswith("not a usable image")
+    page.screenshot(path=str(OUT / "web-upload-error.png"), full_page=True)
+    browser.close()
