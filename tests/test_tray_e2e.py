@@ -192,3 +192,30 @@ def test_the_tray_menu_pauses_the_camera_toggles_autostart_and_quits(desk, smile
         app.engine.stop()
         app.server.stop()
     assert not source.is_open
+
+
+def test_the_clipboard_backend_pastes_and_gives_back_what_the_user_had(desk, tmp_path,
+                                                                       monkeypatch):
+    for var in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR"):
+        monkeypatch.setenv(var, desk[var])
+    import pyperclip
+
+    from face2emoji_tray.typers import TypingError
+    from face2emoji_tray.typers.clipboard import ClipboardTyper
+
+    field = Field(desk, tmp_path)
+    try:
+        pyperclip.copy("the user's précieux text")
+        typer = ClipboardTyper()
+        typer.type("😀👍🏽❤️")  # non-BMP, a skin-tone modifier, a variation selector
+        wait_for(lambda: field.text == "😀👍🏽❤️", 5, "the paste")
+        assert pyperclip.paste() == "the user's précieux text"
+        # The paste fails (xdotool breaks): the user's text is still given back.
+        (tmp_path / "xdotool").write_text("#!/bin/sh\necho 'Error: cannot grab' >&2\nexit 1\n")
+        (tmp_path / "xdotool").chmod(0o755)
+        monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+        with pytest.raises(TypingError, match=r"xdotool failed \(Error: cannot grab\)"):
+            typer.type("😢")
+        assert pyperclip.paste() == "the user's précieux text"
+    finally:
+        field.close()
