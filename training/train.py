@@ -88,12 +88,14 @@ def main(argv: list[str] | None = None) -> Path:
     ap.add_argument("--resume", type=Path, help="run folder whose last.pt to continue")
     ap.add_argument("--device", help="cpu or cuda (overrides the preset)")
     ap.add_argument("--epochs", type=int, help="overrides the preset")
+    ap.add_argument("--seed", type=int, help="overrides the preset (ensemble members differ by seed)")
     ap.add_argument("--stop-after", type=int, metavar="N",
                     help="stop after N epochs of this invocation (go on later with --resume)")
     args = ap.parse_args(argv)
 
     cfg = PRESETS[args.preset]
-    cfg = replace(cfg, **{k: v for k, v in (("device", args.device), ("epochs", args.epochs)) if v})
+    overrides = {"device": args.device, "epochs": args.epochs, "seed": args.seed}
+    cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
     ck = torch.load(args.resume / "last.pt", map_location="cpu") if args.resume else None
     if ck:  # a run goes on with the configuration it started with (the schedule depends on it)
         cfg = Config(**ck["config"])
@@ -103,7 +105,7 @@ def main(argv: list[str] | None = None) -> Path:
     torch.set_num_threads(cfg.threads)
 
     data = clean(read_zip(FER_TRAIN, fer_label, limit=cfg.limit, seed=cfg.seed))
-    tr, va = split(data.y, cfg.val_fraction, cfg.seed)
+    tr, va = split(data.y, cfg.val_fraction, seed=0)  # one split for all seeds: ensembles stay honest
     xtr, ytr, xva, yva = data.x[tr], data.y[tr], data.x[va], data.y[va]
     counts = np.bincount(ytr, minlength=len(FACE_CLASSES)).clip(min=1)
     weight = torch.tensor((counts.max() / counts) ** cfg.class_weight_power, dtype=torch.float32)

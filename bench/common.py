@@ -1,0 +1,52 @@
+"""Shared by the bench scripts: timing statistics, a results table, the JSON record."""
+from __future__ import annotations
+
+import json
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def stats(seconds: list[float]) -> dict:
+    ms = np.array(seconds) * 1e3
+    return {"median_ms": float(np.median(ms)), "p95_ms": float(np.percentile(ms, 95)),
+            "n": int(len(ms))}
+
+
+def timed(fn, repeat: int, warmup: int = 5) -> dict:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return stats(times)
+
+
+def rss_mb(pid: int | str = "self") -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def record(name: str, rows: dict) -> None:
+    """Print a table and write bench/results/<name>.json with the machine it ran on."""
+    width = max(map(len, rows))
+    for key, value in rows.items():
+        if isinstance(value, dict):
+            value = "  ".join(f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}"
+                              for k, v in value.items())
+        elif isinstance(value, float):
+            value = f"{value:.2f}"
+        print(f"{key:<{width}}  {value}")
+    RESULTS.mkdir(exist_ok=True)
+    machine = {"cpu": platform.processor() or platform.machine(), "python": platform.python_version(),
+               "cores": __import__("os").cpu_count()}
+    (RESULTS / f"{name}.json").write_text(json.dumps({"machine": machine, "results": rows},
+                                                     indent=1), encoding="utf-8")

@@ -1,0 +1,62 @@
+"""Per-stage cost of one 640x480 frame on one thread, and the whole pipeline's frame rate.
+
+    .venv/bin/python -m bench.stages [--frames 200]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("GLOG_minloglevel", "2")
+
+import cv2  # noqa: E402
+from skimage import data  # noqa: E402
+
+from bench.common import record, stats, timed  # noqa: E402
+from face2emoji_tray.classifier import Classifier  # noqa: E402
+from face2emoji_tray.eyes import EyeReader  # noqa: E402
+from face2emoji_tray.face import FaceFinder, align_face  # noqa: E402
+from face2emoji_tray.recognizer import Recognizer  # noqa: E402
+from face2emoji_tray.smoother import Smoother  # noqa: E402
+from tests.media import frames_of  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--frames", type=int, default=200)
+    n = ap.parse_args().frames
+    cv2.setNumThreads(1)
+    frames = frames_of(data.astronaut()[..., ::-1].copy(), 50)
+    jpegs = [cv2.imencode(".jpg", f)[1] for f in frames]
+    model = Classifier(threads=1)
+    eyes = EyeReader()
+    finder = FaceFinder(model.spec)
+    frame = frames[0]
+    box = max(finder.detect(frame), key=lambda b: b[2] * b[3])
+    landmarks = finder._landmarks(frame, box)
+    face = align_face(frame, landmarks, model.spec)
+    rows = {
+        "capture decode (JPEG)": timed(lambda: cv2.imdecode(jpegs[0], cv2.IMREAD_COLOR), n),
+        "face detection": timed(lambda: finder.detect(frame), n),
+        "landmarks (face mesh)": timed(lambda: finder._landmarks(frame, box), n),
+        "alignment + crop": timed(lambda: align_face(frame, landmarks, model.spec), n),
+        "expression classifier": timed(lambda: model.probs([face.crop]), n),
+        "eye-state classifier": timed(lambda: eyes.read(face), n),
+    }
+    recognizer, smoother = Recognizer(), Smoother()
+    reading = recognizer.read(frame)
+    rows["smoother"] = timed(lambda: smoother.add(time.monotonic(), reading), n)
+    times = []
+    for i in range(n):
+        t = time.perf_counter()
+        smoother.add(time.monotonic(), recognizer.read(cv2.imdecode(jpegs[i % 50], cv2.IMREAD_COLOR)))
+        times.append(time.perf_counter() - t)
+    rows["whole pipeline"] = stats(times)
+    rows["pipeline frames/s (one thread)"] = 1000 / rows["whole pipeline"]["median_ms"]
+    record("stages", rows)
+
+
+if __name__ == "__main__":
+    main()

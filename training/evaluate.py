@@ -1,0 +1,113 @@
+"""The model card's figures: public_test scores, robustness, where disgust goes, eye accuracy.
+
+    python -m training.evaluate                 # → models/report/ (JSON + confusion PNG), prints tables
+
+Everything goes through the app's own path (Classifier + the face stage's whole-image crop)
+on the shipped ONNX files, so the figures are the ones a user gets. public_test is used
+here only, never for training or model choice.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from face2emoji_tray import evaluate
+from face2emoji_tray.classifier import EXPRESSION_MODEL, EYE_MODEL, MODELS, Classifier
+from face2emoji_tray.emoji import FACE_CLASSES, our_class
+from face2emoji_tray.face import whole_image_crop
+from training.data import CEW, FER_TEST, cew_face, cew_label, read_zip, split
+
+REPORT = MODELS / "report"
+
+
+def _rotate(img: np.ndarray, deg: float) -> np.ndarray:
+    h, w = img.shape[:2]
+    return cv2.warpAffine(img, cv2.getRotationMatrix2D((w / 2, h / 2), deg, 1.0), (w, h),
+                          borderMode=cv2.BORDER_REPLICATE)
+
+
+def _gamma(img: np.ndarray, g: float) -> np.ndarray:
+    return (255 * (img / 255.0) ** g).astype(np.uint8)
+
+
+# What a webcam does to a face that a curated dataset does not: each condition is one
+# function of a uint8 grayscale face crop.
+CONDITIONS = {
+    "clean": lambda x: x,
+    "dark (x0.4)": lambda x: (x * 0.4).astype(np.uint8),
+    "bright (+60)": lambda x: np.clip(x.astype(int) + 60, 0, 255).astype(np.uint8),
+    "low contrast (x0.5)": lambda x: (x * 0.5 + 64).astype(np.uint8),
+    "gamma 2.0": lambda x: _gamma(x, 2.0),
+    "gamma 0.5": lambda x: _gamma(x, 0.5),
+    "side shadow": lambda x: (x * np.linspace(0.35, 1.0, x.shape[1])[None, :]).astype(np.uint8),
+    "blur (5x5)": lambda x: cv2.GaussianBlur(x, (5, 5), 0),
+    "noise (sd 10)": lambda x: np.clip(x + np.random.default_rng(0).normal(0, 10, x.shape), 0,
+                                       255).astype(np.uint8),
+    "rotate 15°": lambda x: _rotate(x, 15),
+    "low-res (24 px)": lambda x: cv2.resize(cv2.resize(x, (24, 24), interpolation=cv2.INTER_AREA),
+                                            x.shape[::-1], interpolation=cv2.INTER_LINEAR),
+}
+
+
+def fer_label_all(name: str) -> str:
+    """public_test folder → our class, or 'disgust' (kept here to see where it goes)."""
+    folder = name.split("/")[-2]
+    return our_class(folder) or folder
+
+
+def predict(model: Classifier, faces: np.ndarray) -> list[str]:
+    out = []
+    for start in range(0, len(faces), 256):
+        crops = [whole_image_crop(cv2.cvtColor(f, cv2.COLOR_GRAY2BGR), model.spec)
+                 for f in faces[start : start + 256]]
+        out += [model.classes[i] for i in model.probs(crops).argmax(1)]
+    return out
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", type=Path, default=EXPRESSION_MODEL)
+    ap.add_argument("--out", type=Path, default=REPORT)
+    args = ap.parse_args(argv)
+    model = Classifier(args.model)
+    names: list[str] = []
+    data = read_zip(FER_TEST, lambda n: names.append(fer_label_all(n)) or 0)
+    truth = np.array(names)
+    ours = np.isin(truth, FACE_CLASSES)
+    faces, labels = data.x[ours], list(truth[ours])
+
+    report: dict = {"model": args.model.name, "images": int(ours.sum())}
+    predicted = predict(model, faces)
+    cm = evaluate.confusion(labels, predicted, FACE_CLASSES, FACE_CLASSES)
+    report["public_test"] = evaluate.scores(cm, FACE_CLASSES, FACE_CLASSES)
+    evaluate.write(cm, FACE_CLASSES, FACE_CLASSES, report["public_test"], args.out,
+                   title="public_test, six face classes")
+    print(evaluate.table(report["public_test"]))
+
+    disgust = predict(model, data.x[truth == "disgust"])
+    report["disgust_goes_to"] = {c: disgust.count(c) for c in FACE_CLASSES}
+    print("public_test disgust predicted as:", report["disgust_goes_to"])
+
+    report["robustness"] = {}
+    for name, change in CONDITIONS.items():
+        acc = float(np.mean(np.array(predict(model, np.stack([change(f) for f in faces])))
+                            == np.array(labels)))
+        report["robustness"][name] = acc
+        print(f"{name:<22} {acc:.1%}  ({acc - report['robustness']['clean']:+.1%})")
+
+    eyes = Classifier(EYE_MODEL)
+    cew = read_zip(CEW, cew_label)
+    _, held = split(cew.y, 0.2, 0, groups=[cew_face(n) for n in cew.names])  # as train_eyes
+    p = eyes.probs(list(cew.x[held])).argmax(1)
+    report["eyes_held_out"] = {"images": int(len(held)), "accuracy": float((p == cew.y[held]).mean())}
+    print("eye state, held-out CEW faces:", report["eyes_held_out"])
+    (args.out / "report.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
+    return report
+
+
+if __name__ == "__main__":
+    main()
