@@ -68,6 +68,7 @@ class Tray:
             item("Start at login", self._toggle_autostart,
                  checked=lambda _: self.app.autostart.is_enabled()),
             item("Settings…", self._settings),
+            item("Open preview", self._preview),
             item("Quit", self._quit),
         ))
 
@@ -100,6 +101,14 @@ class Tray:
 
             load(self.app.config_path, create=True)
         open_file(self.app.config_path)
+
+    def _preview(self, icon=None, item=None) -> None:
+        """The web preview in its own process (it opens the browser); the browser needs the
+        camera, so ours is paused until the user resumes it."""
+        self.app.set_paused(True)
+        subprocess.Popen([sys.executable, "-m", "face2emoji_tray", "web",
+                          "--port", str(self.app.config.web_port)],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def _quit(self, icon=None, item=None) -> None:
         self.app.quit()

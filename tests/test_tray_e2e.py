@@ -166,7 +166,7 @@ def test_the_tray_menu_pauses_the_camera_toggles_autostart_and_quits(desk, smile
         app.tray = tray = Tray(app)
         items = {item.text: item for item in tray.icon.menu.items}
         assert list(items)[1:] == ["Type now", "Pause camera", "Start at login", "Settings…",
-                                   "Quit"]
+                                   "Open preview", "Quit"]
         wait_for(lambda: app.engine.status().state.label == "happy", 60, "happy")
         assert list(tray.icon.menu.items)[0].text.startswith("happy")  # the status line
         assert tray.icon.icon.tobytes() == icon_image("happy").tobytes()
