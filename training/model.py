@@ -21,15 +21,16 @@ def build(num_classes: int, channels: int = 1, stem: str = "imagenet") -> nn.Mod
     return net
 
 
-class FlipAverage(nn.Module):
-    """Test-time mirror: mean of the softmax of the image and of its mirror image."""
+class Probabilities(nn.Module):
+    """What the app runs: the mean softmax of one or more networks (an ensemble), each on
+    the face and, with `flip`, on its mirror image (test-time augmentation)."""
 
-    def __init__(self, net: nn.Module) -> None:
+    def __init__(self, nets: list[nn.Module], flip: bool = True) -> None:
         super().__init__()
-        self.net = net
+        self.nets, self.flip = nn.ModuleList(nets), flip
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        both = torch.cat([x, torch.flip(x, dims=[3])])
-        p = torch.softmax(self.net(both), dim=1)
+        views = torch.cat([x, torch.flip(x, dims=[3])]) if self.flip else x
         n = x.shape[0]
-        return (p[:n] + p[n:]) / 2
+        p = torch.stack([torch.softmax(net(views), dim=1) for net in self.nets]).mean(0)
+        return (p[:n] + p[n:]) / 2 if self.flip else p
