@@ -86,9 +86,11 @@ def smiling(engine: Engine) -> bool:
 def test_no_camera_is_reported_and_retried_with_back_off(watch, camera):
     camera.mode = "unplugged"
     engine = watch(camera)
-    wait_for(lambda: "cannot be opened" in engine.status().problem, 5, "the problem reported")
+    # (the models load first: allow for a slow machine)
+    wait_for(lambda: "cannot be opened" in engine.status().problem, 30, "the problem reported")
+    first = camera.opens
     time.sleep(2.5)
-    assert 2 <= camera.opens <= 5  # 0.5, 1, 2 s apart: not a busy loop
+    assert 1 <= camera.opens - first <= 3  # 0.5, 1, 2 s apart: not a busy loop
     assert engine.emoji_now() == ("", engine.status().problem)  # nothing to type, and why
 
 

@@ -50,6 +50,7 @@ class Config:
 
 PRESETS = {
     "cpu": Config(),
+    "wide": Config(size=64, stem="imagenet"),  # 4x fewer pixels per stage than "cpu": faster
     "seed": Config(size=160, stem="imagenet", epochs=24, batch=64, lr=0.05, device="cuda"),
     "tiny": Config(epochs=2, batch=16, lr=0.01, limit=400, max_batches=4, threads=1),
 }
