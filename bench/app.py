@@ -124,6 +124,13 @@ def main() -> None:
             ask(env, "quit")
             app.wait(15)
             field.terminate()
+            log = Path(env["XDG_STATE_HOME"]) / "face2emoji" / "log" / "face2emoji.log"
+            lines = log.read_text(encoding="utf-8").splitlines() if log.is_file() else []
+            rows["app log: presses typed / not typed"] = (
+                f"{sum('face2emoji: typed' in l for l in lines)} / {sum('nothing typed' in l for l in lines)}")
+            for line in lines:
+                if "nothing typed" in line or "WARNING" in line:
+                    print(line)
     record("soak" if args.soak_minutes else "app", rows)
 
 

@@ -55,7 +55,12 @@ class App:
 
     # --- what the user can ask for (menu, hotkey, socket) ---
     def type_now(self) -> str:
-        """Type the current emoji into the focused field; returns what happened, one line."""
+        """Type the current emoji into the focused field; logs and returns what happened."""
+        outcome = self._type_current()
+        log.info(outcome)
+        return outcome
+
+    def _type_current(self) -> str:
         text, why = self.engine.emoji_now()
         if not text:
             return f"nothing typed: {why}"
@@ -65,10 +70,8 @@ class App:
             try:
                 self.typer.type(text)
             except typers.TypingError as exc:
-                log.warning(str(exc))
                 return f"nothing typed: {exc}"
-        log.info("typed %s (%s)", text, why)
-        return f"typed {text}"
+        return f"typed {text} ({why})"
 
     def set_paused(self, paused: bool) -> None:
         self.engine.set_paused(paused)
@@ -127,7 +130,7 @@ class App:
         from face2emoji_tray.hotkey import Hotkey, HotkeyError
 
         try:
-            hotkey = Hotkey(combination, lambda: log.info(self.type_now()))
+            hotkey = Hotkey(combination, self.type_now)
             hotkey.start()
         except HotkeyError as exc:
             self.problems.append(f"{exc}; bind `face2emoji type-now` to a desktop shortcut")
