@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--model", type=Path, default=EXPRESSION_MODEL)
     ap.add_argument("--out", type=Path, default=REPORT)
     args = ap.parse_args(argv)
-    model = Classifier(args.model)
+    model = Classifier(args.model, threads=2)
     names: list[str] = []
     data = read_zip(FER_TEST, lambda n: names.append(fer_label_all(n)) or 0)
     truth = np.array(names)

@@ -16,7 +16,7 @@ class XdotoolTyper(Typer):
         return desktop() == "x11" and shutil.which("xdotool") is not None
 
     def type(self, text: str) -> None:
-        run_tool(["xdotool", "type", "--clearmodifiers", "--delay", "12", "--", text], self.name)
+        run_tool(["xdotool", "type", "--clearmodifiers", "--delay", "30", "--", text], self.name)
 
 
 class WtypeTyper(Typer):
