@@ -20,6 +20,7 @@ from skimage import data
 from bench.common import record, rss_mb, stats
 from tests.desktop import desktop
 from tests.media import frames_of, write_video
+from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 TICK = os.sysconf("SC_CLK_TCK")
@@ -53,14 +54,6 @@ def icon_shown(env) -> bool:
     return '("face2emoji" "face2emoji")' in tree  # the icon's window, by its X class
 
 
-def wait(check, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        if time.monotonic() > deadline:
-            raise TimeoutError("timed out")
-        time.sleep(0.01)
-
-
 def press_latencies(env, field_out: Path, presses: int, gap: float = 0.5) -> tuple[list, int]:
     """Seconds from `xdotool key` to the emoji in the field; and how many presses typed
     a number of emoji other than exactly one."""
@@ -70,7 +63,8 @@ def press_latencies(env, field_out: Path, presses: int, gap: float = 0.5) -> tup
         t = time.perf_counter()
         subprocess.run(["xdotool", "key", "ctrl+alt+e"], env=env)
         try:
-            wait(lambda: field_out.read_text(encoding="utf-8") != before, 3)
+            wait_for(lambda: field_out.read_text(encoding="utf-8") != before, 3, "the emoji",
+                     poll=0.01)
             latencies.append(time.perf_counter() - t)
         except TimeoutError:
             wrong += 1
@@ -100,9 +94,9 @@ def main() -> None:
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         rows: dict = {}
         try:
-            wait(lambda: icon_shown(env), 30)
+            wait_for(lambda: icon_shown(env), 30, "the tray icon", poll=0.01)
             rows["start → tray icon visible (s)"] = time.monotonic() - t0
-            wait(lambda: ask(env, "status").startswith("expression happy"), 60)
+            wait_for(lambda: ask(env, "status").startswith("expression happy"), 60, "happy")
             rows["start → first emoji ready (s)"] = time.monotonic() - t0
             wid = subprocess.run(["xdotool", "search", "--name", "Face2Emoji test field"], env=env,
                                  capture_output=True, text=True).stdout.split()[0]

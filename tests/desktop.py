@@ -5,22 +5,14 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from tests.waiting import wait_for
+
 TOOLS = ("Xvfb", "dbus-daemon", "trayer", "dunst", "xdotool", "xclip")
-
-
-def _wait(check, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise TimeoutError(f"{what} did not come up in {seconds} s")
 
 
 def x_ready(env: dict) -> bool:
@@ -60,7 +52,7 @@ def desktop(home: Path):
         os.close(write)
         with os.fdopen(read) as f:
             env["DISPLAY"] = ":" + f.readline().strip()
-        _wait(lambda: x_ready(env), 10, "Xvfb")
+        wait_for(lambda: x_ready(env), 10, "Xvfb")
         bus = subprocess.run(["dbus-daemon", "--session", "--fork", "--print-address=1",
                               "--print-pid=1"], env=env, capture_output=True, text=True, check=True)
         address, pid = bus.stdout.split()[:2]
@@ -69,7 +61,7 @@ def desktop(home: Path):
                      "--height", "32"], ["dunst"]):
             procs.append(subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
                                           stderr=subprocess.DEVNULL))
-        _wait(lambda: tray_owned(env), 10, "trayer")
+        wait_for(lambda: tray_owned(env), 10, "trayer")
         yield env
     finally:
         for p in reversed(procs):

@@ -14,6 +14,7 @@ from face2emoji_tray.config import Config
 from face2emoji_tray.engine import Engine
 from face2emoji_tray.recognizer import Recognizer
 from tests.media import frames_of
+from tests.waiting import wait_for
 
 
 class FlakyCamera(Source):
@@ -48,15 +49,6 @@ class FlakyCamera(Source):
 
     def release(self) -> None:
         self._open = False
-
-
-def wait_for(check, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.05)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import pytest
 from tests.conftest import ROOT, fer_faces
 from tests.desktop import desktop
 from tests.media import frames_of, write_video
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.desktop
 HOTKEY = "<ctrl>+<alt>+e"
@@ -36,16 +37,6 @@ def run(env, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
 
 def ask(env, command: str) -> str:
     return run(env, sys.executable, "-m", "face2emoji_tray", command).stdout.strip()
-
-
-def wait_for(check, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    pytest.fail(f"timed out after {seconds} s waiting for {what}")
 
 
 class Field:
