@@ -120,6 +120,7 @@ class Augment:
     noise: float = 0.25
     lowres: float = 0.15
     sharpen: float = 0.25  # train crops are softer than test ones (see inspect_data)
+    strength: float = 1.0  # scales the chance of each lighting/quality change (pose stays)
 
     def __call__(self, img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         h, w = img.shape
@@ -130,7 +131,7 @@ class Augment:
         m[:, 2] += rng.uniform(-self.shift, self.shift, 2) * (w, h)
         img = cv2.warpAffine(np.ascontiguousarray(img), m, (w, h), borderMode=cv2.BORDER_REFLECT)
         f = img.astype(np.float32) / 255.0
-        if rng.random() < self.light:
+        if rng.random() < self.light * self.strength:
             f = f ** math.exp(rng.uniform(-0.7, 0.7))  # gamma 0.5 … 2
             f = f * rng.uniform(0.5, 1.3) + rng.uniform(-0.2, 0.2)  # contrast, brightness
             if rng.random() < 0.4:  # a soft shadow from one side
@@ -138,15 +139,15 @@ class Augment:
                 yy, xx = np.mgrid[0:h, 0:w] / max(h, w) - 0.5
                 ramp = np.clip(0.5 + (xx * math.cos(ang) + yy * math.sin(ang)) * 2, 0, 1)
                 f = f * (1 - rng.uniform(0.3, 0.7) * ramp)
-        if rng.random() < self.blur:
+        if rng.random() < self.blur * self.strength:
             f = cv2.GaussianBlur(f, (0, 0), rng.uniform(0.5, 1.5))
-        if rng.random() < self.lowres:
+        if rng.random() < self.lowres * self.strength:
             k = rng.uniform(0.4, 0.7)
             small = cv2.resize(f, (max(8, int(w * k)), max(8, int(h * k))), interpolation=cv2.INTER_AREA)
             f = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
-        if rng.random() < self.sharpen:  # unsharp mask
+        if rng.random() < self.sharpen * self.strength:  # unsharp mask
             f = f + rng.uniform(0.5, 1.5) * (f - cv2.GaussianBlur(f, (0, 0), 1.0))
-        if rng.random() < self.noise:
+        if rng.random() < self.noise * self.strength:
             f = f + rng.normal(0, rng.uniform(0.01, 0.05), f.shape)
         return (np.clip(f, 0, 1) * 255).astype(np.uint8)
 
