@@ -31,12 +31,16 @@ def test_a_tiny_run_checkpoints_and_resumes_where_it_stopped(tiny_run):
     assert changed  # the second epoch trained
 
 
-def test_the_export_is_a_loadable_model_with_its_metadata(tiny_run, tmp_path):
+@pytest.mark.parametrize("options", [[], ["--int8"]], ids=["fp16", "int8"])
+def test_the_export_is_a_loadable_model_with_its_metadata(tiny_run, tmp_path, options):
     out = tmp_path / "expression.onnx"
-    export.main([str(tiny_run / "last.pt"), "--out", str(out)])
+    export.main([str(tiny_run / "last.pt"), "--out", str(out), *options])
     model = Classifier(out)
     assert model.classes == FACE_CLASSES and model.spec.size == 40
     assert model.info.meta["test_time_flip"] is True
+    assert model.info.meta["int8"] is bool(options)
+    p = model.probs(real_crops(model.spec)[:3])
+    assert np.allclose(p.sum(1), 1, atol=1e-3) and (p >= 0).all()
     assert len(model.info.meta["data_sha256"]["fer2013/train.zip"]) == 64
     assert (tmp_path / "expression.pt").is_file() and (tmp_path / "SHA256SUMS").is_file()
 
@@ -52,6 +56,9 @@ def real_crops(spec) -> list[np.ndarray]:
     return crops
 
 
+TOLERANCE = 0.02  # measured: fp16 storage 0.0006, int8 quantization 0.013
+
+
 def test_the_shipped_onnx_model_agrees_with_its_torch_weights():
     onnx_model = Classifier(ROOT / "models" / "expression.onnx")
     net, spec = export.load_shipped(ROOT / "models" / "expression.pt")
@@ -61,5 +68,8 @@ def test_the_shipped_onnx_model_agrees_with_its_torch_weights():
         batch = torch.from_numpy(np.stack([to_input(c, spec) for c in crops]))
         p_torch = net(batch).numpy()
     p_onnx = onnx_model.probs(crops)
-    assert np.abs(p_torch - p_onnx).max() < 0.02
-    assert (p_torch.argmax(1) == p_onnx.argmax(1)).all()
+    assert np.abs(p_torch - p_onnx).max() < TOLERANCE
+    top2 = np.sort(p_torch, axis=1)[:, -2:]
+    clear = top2[:, 1] - top2[:, 0] > 2 * TOLERANCE  # a near tie may go either way in int8
+    assert clear.sum() >= len(crops) // 2
+    assert (p_torch.argmax(1) == p_onnx.argmax(1))[clear].all()

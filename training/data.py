@@ -25,6 +25,7 @@ FER_TRAIN = DATA / "fer2013" / "train.zip"
 FER_TEST = DATA / "fer2013" / "public_test.zip"
 CEW = DATA / "cew" / "eyes.zip"
 IMAGE_EXT = (".png", ".jpg", ".jpeg")
+VAL_FRACTION = 0.1  # of train.zip, held out by train.py for model choice (seed 0 for every run)
 
 
 @dataclass

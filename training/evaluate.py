@@ -1,10 +1,12 @@
 """The model card's figures: public_test scores, robustness, where disgust goes, eye accuracy.
 
     python -m training.evaluate                 # → models/report/ (JSON + confusion PNG), prints tables
+    python -m training.evaluate --validation --model A.onnx B.onnx   # choose between models
 
 Everything goes through the app's own path (Classifier + the face stage's whole-image crop)
 on the shipped ONNX files, so the figures are the ones a user gets. public_test is used
-here only, never for training or model choice.
+here only, never for training or model choice: `--validation` scores candidate models on the
+split train.py holds out of train.zip instead.
 """
 from __future__ import annotations
 
@@ -19,7 +21,8 @@ from face2emoji_tray import evaluate
 from face2emoji_tray.classifier import EXPRESSION_MODEL, EYE_MODEL, MODELS, Classifier
 from face2emoji_tray.emoji import FACE_CLASSES, our_class
 from face2emoji_tray.face import FaceFinder, InputSpec, whole_image_crop
-from training.data import CEW, FER_TEST, cew_face, cew_label, read_zip, split
+from training.data import (CEW, FER_TEST, FER_TRAIN, VAL_FRACTION, cew_face, cew_label, clean,
+                           fer_label, read_zip, split)
 
 REPORT = MODELS / "report"
 
@@ -88,19 +91,39 @@ def false_winks(smiles: np.ndarray) -> dict:
     return {"smiles": int(len(smiles)), "measured": measured, "read_as_wink": winks}
 
 
+def validation(paths: list[Path]) -> dict[str, dict]:
+    """Scores of each model on train.py's validation split: how a model is chosen."""
+    data = clean(read_zip(FER_TRAIN, fer_label))
+    _, held = split(data.y, VAL_FRACTION, seed=0)
+    labels = [FACE_CLASSES[i] for i in data.y[held]]
+    results = {}
+    for path in paths:
+        predicted = predict(Classifier(path, threads=2), data.x[held])
+        s = evaluate.scores(evaluate.confusion(labels, predicted, FACE_CLASSES, FACE_CLASSES),
+                            FACE_CLASSES, FACE_CLASSES)
+        results[str(path)] = s
+        recall = " ".join(f"{c} {v['recall']:.1%}" for c, v in s["per_class"].items())
+        print(f"{path}: accuracy {s['accuracy']:.2%}  macro-F1 {s['macro_f1']:.3f}  recall {recall}")
+    return results
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--model", type=Path, default=EXPRESSION_MODEL)
+    ap.add_argument("--model", type=Path, nargs="+", default=[EXPRESSION_MODEL])
     ap.add_argument("--out", type=Path, default=REPORT)
+    ap.add_argument("--validation", action="store_true",
+                    help="only score each --model on the validation split (model choice)")
     args = ap.parse_args(argv)
-    model = Classifier(args.model, threads=2)
+    if args.validation:
+        return validation(args.model)
+    model = Classifier(args.model[0], threads=2)
     names: list[str] = []
     data = read_zip(FER_TEST, lambda n: names.append(fer_label_all(n)) or 0)
     truth = np.array(names)
     ours = np.isin(truth, FACE_CLASSES)
     faces, labels = data.x[ours], list(truth[ours])
 
-    report: dict = {"model": args.model.name, "images": int(ours.sum())}
+    report: dict = {"model": args.model[0].name, "images": int(ours.sum())}
     predicted = predict(model, faces)
     cm = evaluate.confusion(labels, predicted, FACE_CLASSES, FACE_CLASSES)
     report["public_test"] = evaluate.scores(cm, FACE_CLASSES, FACE_CLASSES)

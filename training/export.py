@@ -2,8 +2,13 @@
 
     python -m training.export runs/cpu/best.pt      # → models/expression.onnx + .pt + SHA256SUMS
 
+    python -m training.export runs/a/best.pt runs/b/best.pt --int8   # ensemble, int8
+
 Weights are stored as float16 in the file (half the size) and cast back to float32 when
 ONNX Runtime loads it (constant folding), so the model computes in float32 as trained.
+With `--int8` the graph is quantized instead (ONNX Runtime static quantization, int8 weights
+per channel and uint8 activations calibrated on training faces): a quarter of the float32
+size and several times faster on CPUs with int8 dot-product instructions.
 """
 from __future__ import annotations
 
@@ -22,7 +27,7 @@ from torch import nn
 from face2emoji_tray.classifier import EXPRESSION_MODEL, META_KEY, MODELS
 from face2emoji_tray.emoji import FACE_CLASSES
 from face2emoji_tray.face import InputSpec
-from training.data import FER_TRAIN, sha256
+from training.data import FER_TRAIN, fer_label, read_zip, sha256, to_batch
 from training.model import Probabilities, build
 
 
@@ -50,8 +55,50 @@ def store_fp16(model: onnx.ModelProto) -> onnx.ModelProto:
     return model
 
 
+CALIBRATION_FACES = 300  # training faces whose activations set the int8 ranges
+
+
+def _from_softmax_on(graph: onnx.GraphProto) -> list[str]:
+    """Names of the Softmax nodes and everything computed from them: probabilities stay
+    float32 (quantized to uint8 they would no longer sum to one)."""
+    names, tainted = [], set()
+    for node in graph.node:  # ONNX graphs are topologically sorted
+        if node.op_type == "Softmax" or tainted.intersection(node.input):
+            names.append(node.name)
+            tainted.update(node.output)
+    return names
+
+
+def quantize(path: Path, spec: InputSpec) -> onnx.ModelProto:
+    """The float32 ONNX file at `path` → a statically quantized (QDQ, int8) model."""
+    from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType,
+                                          quantize_static)
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    faces = to_batch(read_zip(FER_TRAIN, fer_label, limit=CALIBRATION_FACES, seed=1).x, spec)
+
+    class Faces(CalibrationDataReader):
+        def __init__(self) -> None:
+            self.batches = iter([{"input": faces[i : i + 1]} for i in range(len(faces))])
+
+        def get_next(self) -> dict | None:
+            return next(self.batches, None)
+
+    prepared, quantized = path.with_suffix(".pre.onnx"), path.with_suffix(".int8.onnx")
+    try:
+        quant_pre_process(str(path), str(prepared))
+        quantize_static(str(prepared), str(quantized), Faces(), quant_format=QuantFormat.QDQ,
+                        per_channel=True, activation_type=QuantType.QUInt8,
+                        weight_type=QuantType.QInt8,
+                        nodes_to_exclude=_from_softmax_on(onnx.load(str(prepared)).graph))
+        return onnx.load(str(quantized))
+    finally:
+        prepared.unlink(missing_ok=True)
+        quantized.unlink(missing_ok=True)
+
+
 def export_onnx(net: nn.Module, spec: InputSpec, classes: tuple[str, ...], path: Path,
-                meta: dict) -> Path:
+                meta: dict, int8: bool = False) -> Path:
     """`net` maps NCHW float input → (N, classes) probabilities."""
     net = net.eval().float().to(memory_format=torch.contiguous_format)
     dummy = torch.zeros(1, spec.channels, spec.size, spec.size)
@@ -59,7 +106,7 @@ def export_onnx(net: nn.Module, spec: InputSpec, classes: tuple[str, ...], path:
     torch.onnx.export(net, (dummy,), str(path), input_names=["input"], output_names=["probs"],
                       dynamic_axes={"input": {0: "n"}, "probs": {0: "n"}}, opset_version=17,
                       dynamo=False)
-    model = store_fp16(onnx.load(str(path)))
+    model = quantize(path, spec) if int8 else store_fp16(onnx.load(str(path)))
     info = {"classes": list(classes), "input": spec.__dict__, "commit": git_commit(), **meta}
     helper.set_model_props(model, {META_KEY: json.dumps(info)})
     onnx.checker.check_model(model)
@@ -100,6 +147,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("checkpoints", type=Path, nargs="+", help="one, or several for an ensemble")
     ap.add_argument("--out", type=Path, default=EXPRESSION_MODEL)
     ap.add_argument("--no-flip", action="store_true", help="do not bake the test-time mirror in")
+    ap.add_argument("--int8", action="store_true", help="quantize (int8 weights and activations)")
     args = ap.parse_args(argv)
     loaded = [load_checkpoint(p) for p in args.checkpoints]
     specs = {spec for _, spec, _ in loaded}
@@ -108,11 +156,11 @@ def main(argv: list[str] | None = None) -> None:
     flip = not args.no_flip
     cfg = loaded[0][2]["config"]
     meta = {"architecture": f"{len(loaded)}x resnet18/{cfg['stem']}-stem", "test_time_flip": flip,
-            "train_config": cfg, "members": len(loaded),
+            "train_config": cfg, "members": len(loaded), "int8": args.int8,
             "validation": [ck["state"]["history"][-1] for _, _, ck in loaded if ck["state"]["history"]],
             "data_sha256": {"fer2013/train.zip": sha256(FER_TRAIN)}}
     export_onnx(Probabilities([net for net, _, _ in loaded], flip), specs.pop(), FACE_CLASSES,
-                args.out, meta)
+                args.out, meta, args.int8)
     members = [{"model": {k: v.half() if v.is_floating_point() else v
                           for k, v in net.state_dict().items()}, "config": ck["config"]}
                for net, _, ck in loaded]

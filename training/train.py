@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from face2emoji_tray.emoji import FACE_CLASSES
 from face2emoji_tray.face import InputSpec
-from training.data import FER_TRAIN, Augment, clean, fer_label, read_zip, split, to_batch
+from training.data import FER_TRAIN, VAL_FRACTION, Augment, clean, fer_label, read_zip, split, to_batch
 from training.model import build
 
 
@@ -37,7 +37,7 @@ class Config:
     label_smoothing: float = 0.1
     class_weight_power: float = 0.5  # loss weight ∝ 1/frequency**power: helps scared, sad
     augment: float = 1.0  # strength of the lighting/quality augmentation (data.Augment)
-    val_fraction: float = 0.1
+    val_fraction: float = VAL_FRACTION
     limit: int | None = None  # read only this many training images (tests)
     max_batches: int | None = None  # stop each epoch early (tests)
     seed: int = 0
