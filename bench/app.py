@@ -20,6 +20,7 @@ from skimage import data
 from bench.common import record, rss_mb, stats
 from tests.desktop import desktop
 from tests.media import frames_of, write_video
+from tests.processes import ask
 from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,11 +42,6 @@ def cpu_percent(pid: int, seconds: float) -> tuple[float, float]:
 def counts(pid: int) -> dict:
     return {"threads": len(os.listdir(f"/proc/{pid}/task")), "fds": len(os.listdir(f"/proc/{pid}/fd")),
             "rss_mb": rss_mb(pid)}
-
-
-def ask(env, command: str) -> str:
-    return subprocess.run([sys.executable, "-m", "face2emoji_tray", command], env=env,
-                          capture_output=True, text=True).stdout.strip()
 
 
 def icon_shown(env) -> bool:

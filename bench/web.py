@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import socket
-import subprocess
-import sys
 import time
 
 import cv2
@@ -17,6 +14,7 @@ from skimage import data
 
 from bench.common import record, stats
 from tests.media import frames_of
+from tests.processes import web_server
 
 PAGE_FPS = 5  # app.js sends a frame every 200 ms at most
 
@@ -27,18 +25,7 @@ def main() -> None:
     n = ap.parse_args().frames
     frames = [cv2.imencode(".jpg", cv2.resize(f, (320, 240)), [cv2.IMWRITE_JPEG_QUALITY, 85])[1]
               .tobytes() for f in frames_of(data.astronaut()[..., ::-1].copy(), 50)]
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "face2emoji_tray", "web", "--port", str(port),
-                               "--no-browser"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                time.sleep(0.2)
+    with web_server() as port:
         conn = http.client.HTTPConnection("127.0.0.1", port)
         times = []
         for i in range(n + 5):
@@ -48,9 +35,6 @@ def main() -> None:
             conn.getresponse().read()
             if i >= 5:
                 times.append(time.perf_counter() - t)
-    finally:
-        server.terminate()
-        server.wait(10)
     rows = {"server round trip per frame": stats(times)}
     rows["frames/s the server can take"] = 1000 / rows["server round trip per frame"]["median_ms"]
     rows["frames/s the page sustains"] = min(PAGE_FPS, rows["frames/s the server can take"])

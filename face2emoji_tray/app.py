@@ -15,6 +15,7 @@ import platformdirs
 
 from face2emoji_tray import autostart, config as config_mod, typers
 from face2emoji_tray.camera import Source
+from face2emoji_tray.classifier import EYE_MODEL, Classifier
 from face2emoji_tray.engine import Engine, Status
 from face2emoji_tray.instance import ControlServer
 from face2emoji_tray.recognizer import Recognizer
@@ -38,14 +39,15 @@ def setup_logging(path: Path = LOG_FILE) -> None:
 
 class App:
     def __init__(self, source: Source, config: config_mod.Config, config_path: Path,
-                 model: Path, problems: list[str]) -> None:
+                 model: Path | Classifier, problems: list[str],
+                 eye_model: Path | Classifier = EYE_MODEL) -> None:
         self.config, self.config_path = config, config_path
         self.problems = list(problems)  # lasting faults to show beside the live status
         self.autostart = autostart.for_platform()
         self._quit = threading.Event()
         self._typing = threading.Lock()
         self.tray = None
-        self.engine = Engine(source, lambda: Recognizer(model), config, self._changed)
+        self.engine = Engine(source, lambda: Recognizer(model, eye_model), config, self._changed)
         self.server = ControlServer(self.command)
         try:
             self.typer: typers.Typer | None = typers.choose(config.typer)

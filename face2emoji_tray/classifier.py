@@ -95,3 +95,9 @@ class Classifier:
     def predict(self, crop: np.ndarray) -> dict[str, float]:
         """One crop → {class: probability}."""
         return dict(zip(self.classes, map(float, self.probs([crop])[0])))
+
+
+def loaded(model: Path | str | Classifier) -> Classifier:
+    """A model file → its Classifier; an already loaded one is shared as it is (ONNX Runtime
+    sessions may be used from several threads), so the tray loads each file once."""
+    return model if isinstance(model, Classifier) else Classifier(model)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from face2emoji_tray.classifier import EYE_MODEL, Classifier
+from face2emoji_tray.classifier import EYE_MODEL, Classifier, loaded
 from face2emoji_tray.face import Face
 
 
@@ -41,8 +41,8 @@ class Eyes:
 class EyeReader:
     """p(closed) for both eyes of an aligned face."""
 
-    def __init__(self, path: Path | str = EYE_MODEL) -> None:
-        self.model = Classifier(path)
+    def __init__(self, model: Path | str | Classifier = EYE_MODEL) -> None:
+        self.model = loaded(model)
         self._closed = self.model.classes.index("closed")
 
     def read(self, face: Face) -> Eyes | None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from face2emoji_tray.classifier import EXPRESSION_MODEL, EYE_MODEL, Classifier
+from face2emoji_tray.classifier import EXPRESSION_MODEL, EYE_MODEL, Classifier, loaded
 from face2emoji_tray.eyes import EyeReader, Eyes, WinkRule
 from face2emoji_tray.face import FaceFinder
 
@@ -36,9 +36,9 @@ class Reading:
 class Recognizer:
     """Not thread-safe (mediapipe): one per thread."""
 
-    def __init__(self, model: Path | str = EXPRESSION_MODEL, eye_model: Path | str = EYE_MODEL,
-                 ) -> None:
-        self.classifier = Classifier(model)
+    def __init__(self, model: Path | str | Classifier = EXPRESSION_MODEL,
+                 eye_model: Path | str | Classifier = EYE_MODEL) -> None:
+        self.classifier = loaded(model)
         self.eyes = EyeReader(eye_model)
         self.finder = FaceFinder(self.classifier.spec)
 

@@ -34,18 +34,6 @@ def fer_faces(folder: str, count: int) -> list[np.ndarray]:
                 for n in names]
 
 
-def in_frame(face: np.ndarray, size: tuple[int, int] = (640, 480), side: int = 240,
-             at: tuple[int, int] | None = None) -> np.ndarray:
-    """A face photo scaled to `side` px and placed on a plain 640x480 BGR background."""
-    w, h = size
-    frame = np.full((h, w, 3), 128, np.uint8)
-    img = face if face.ndim == 3 else cv2.cvtColor(face, cv2.COLOR_GRAY2BGR)
-    img = cv2.resize(img, (side, side), interpolation=cv2.INTER_CUBIC)
-    x, y = at or ((w - side) // 2, (h - side) // 2)
-    frame[y:y + side, x:x + side] = img
-    return frame
-
-
 @pytest.fixture(scope="session")
 def model_path() -> Path:
     return ROOT / "models" / "expression.onnx"

@@ -14,6 +14,7 @@ import pytest
 from tests.conftest import ROOT, fer_faces
 from tests.desktop import desktop
 from tests.media import frames_of, write_video
+from tests.processes import ask
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.desktop
@@ -33,10 +34,6 @@ def smile_video(tmp_path_factory, astronaut) -> Path:
 
 def run(env, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
     return subprocess.run(args, env=env, capture_output=True, text=True, timeout=timeout)
-
-
-def ask(env, command: str) -> str:
-    return run(env, sys.executable, "-m", "face2emoji_tray", command).stdout.strip()
 
 
 class Field:

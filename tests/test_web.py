@@ -4,48 +4,25 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import shutil
 import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import cv2
-import numpy as np
 import pytest
 
 from tests.conftest import ROOT
 from tests.media import frames_of, write_y4m
+from tests.processes import web_server
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 OUT = ROOT / "test-output"
 pytestmark = pytest.mark.browser
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "face2emoji_tray", "web", "--port", str(port),
-                             "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            assert proc.poll() is None, proc.stdout.read().decode()
-            time.sleep(0.2)
-    yield port
-    proc.terminate()
-    proc.wait(10)
+    with web_server() as port:
+        yield port
 
 
 def request(port: int, method: str, path: str, body: bytes = b"", **headers):
