@@ -121,6 +121,26 @@ def write_checksums(folder: Path = MODELS) -> None:
     (folder / "SHA256SUMS").write_text("\n".join(lines) + "\n")
 
 
+def pack(state: dict) -> tuple[dict, dict]:
+    """A state dict in few bytes, for models/expression.pt: conv and linear kernels as int8
+    with one scale per output channel, the rest float16 (int8 cost no validation accuracy).
+    Returns (tensors, scales)."""
+    tensors, scales = {}, {}
+    for k, v in state.items():
+        if v.is_floating_point() and v.ndim >= 2:
+            scale = v.abs().flatten(1).amax(1).clamp(min=1e-12) / 127
+            scales[k] = scale.view(-1, *[1] * (v.ndim - 1))
+            tensors[k] = torch.round(v / scales[k]).to(torch.int8)
+        else:
+            tensors[k] = v.half() if v.is_floating_point() else v
+    return tensors, scales
+
+
+def unpack(tensors: dict, scales: dict) -> dict:
+    """`pack` undone, as float32 (the int8 rounding stays)."""
+    return {k: v.float() * scales[k] if k in scales else v for k, v in tensors.items()}
+
+
 def _net(state: dict, cfg: dict) -> tuple[nn.Module, InputSpec]:
     spec = InputSpec(size=cfg["size"], color="gray", equalize=True)
     net = build(len(FACE_CLASSES), spec.channels, cfg["stem"])
@@ -138,7 +158,8 @@ def load_checkpoint(path: Path) -> tuple[nn.Module, InputSpec, dict]:
 def load_shipped(path: Path = EXPRESSION_MODEL.with_suffix(".pt")) -> tuple[nn.Module, InputSpec]:
     """models/expression.pt → the same probabilities as models/expression.onnx, in torch."""
     ck = torch.load(path, map_location="cpu")
-    nets, specs = zip(*(_net(m["model"], m["config"]) for m in ck["members"]))
+    nets, specs = zip(*(_net(unpack(m["model"], m["scales"]), m["config"])
+                        for m in ck["members"]))
     return Probabilities(list(nets), ck["flip"]).eval(), specs[0]
 
 
@@ -161,8 +182,7 @@ def main(argv: list[str] | None = None) -> None:
             "data_sha256": {"fer2013/train.zip": sha256(FER_TRAIN)}}
     export_onnx(Probabilities([net for net, _, _ in loaded], flip), specs.pop(), FACE_CLASSES,
                 args.out, meta, args.int8)
-    members = [{"model": {k: v.half() if v.is_floating_point() else v
-                          for k, v in net.state_dict().items()}, "config": ck["config"]}
+    members = [dict(zip(("model", "scales"), pack(net.state_dict())), config=ck["config"])
                for net, _, ck in loaded]
     torch.save({"members": members, "flip": flip}, args.out.with_suffix(".pt"))
     write_checksums(args.out.parent)
