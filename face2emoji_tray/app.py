@@ -46,6 +46,7 @@ class App:
         self.autostart = autostart.for_platform()
         self._quit = threading.Event()
         self._typing = threading.Lock()
+        self._showing = threading.Lock()
         self.tray = None
         self.engine = Engine(source, lambda: Recognizer(model, eye_model), config, self._changed)
         self.server = ControlServer(self.command)
@@ -107,8 +108,19 @@ class App:
 
     # --- running ---
     def _changed(self, status: Status) -> None:
-        if self.tray is not None:
-            self.tray.show(status, self.problems)
+        self._show_latest()
+
+    def _show_latest(self) -> None:
+        """Show the engine's latest status (read under the lock, so concurrent calls end on it)."""
+        with self._showing:
+            if self.tray is not None:
+                self.tray.show(self.engine.status(), self.problems)
+
+    def attach(self, tray) -> None:
+        """Give the app its icon. The engine runs before the icon exists; a change it made
+        in between would otherwise never be shown (the icon stayed 'no face' while happy)."""
+        self.tray = tray
+        self._show_latest()
 
     def run(self, hotkey_combination: str) -> int:
         for problem in self.problems:
@@ -145,7 +157,7 @@ class App:
         from face2emoji_tray.tray import Tray, TrayError
 
         try:
-            self.tray = Tray(self)
+            self.attach(Tray(self))
         except TrayError as exc:
             self.problems.append(str(exc))
             log.warning("%s; running without an icon (use `face2emoji type-now`)", exc)

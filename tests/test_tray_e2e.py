@@ -151,13 +151,15 @@ def test_the_tray_menu_pauses_the_camera_toggles_autostart_and_quits(desk, smile
     app = App(source, Config(), tmp_path / "config.toml", model_path, [])
     app.engine.start()
     try:
-        app.tray = tray = Tray(app)
+        # The engine is faster than the icon: it sees the smile before the icon exists.
+        wait_for(lambda: app.engine.status().state.label == "happy", 60, "happy")
+        app.attach(tray := Tray(app))
         items = {item.text: item for item in tray.icon.menu.items}
         assert list(items)[1:] == ["Type now", "Pause camera", "Start at login", "Settings…",
                                    "Open preview", "Quit"]
-        wait_for(lambda: app.engine.status().state.label == "happy", 60, "happy")
         assert list(tray.icon.menu.items)[0].text.startswith("happy")  # the status line
-        assert tray.icon.icon.tobytes() == icon_image("happy").tobytes()
+        wait_for(lambda: tray.icon.icon.tobytes() == icon_image("happy").tobytes(), 5,
+                 "the happy icon")  # the icon follows the engine's change callback
         assert source.is_open
 
         items["Pause camera"](tray.icon)
