@@ -45,7 +45,7 @@ def main() -> None:
         "expression classifier": timed(lambda: model.probs([face.crop]), n),
         "eye-state classifier": timed(lambda: eyes.read(face), n),
     }
-    recognizer, smoother = Recognizer(), Smoother()
+    recognizer, smoother = Recognizer(model, eyes.model), Smoother()  # the models loaded above
     reading = recognizer.read(frame)
     rows["smoother"] = timed(lambda: smoother.add(time.monotonic(), reading), n)
     times = []

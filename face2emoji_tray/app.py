@@ -16,7 +16,7 @@ import platformdirs
 from face2emoji_tray import autostart, config as config_mod, typers
 from face2emoji_tray.camera import Source
 from face2emoji_tray.classifier import EYE_MODEL, Classifier
-from face2emoji_tray.engine import Engine, Status
+from face2emoji_tray.engine import Engine
 from face2emoji_tray.instance import ControlServer
 from face2emoji_tray.recognizer import Recognizer
 
@@ -48,7 +48,8 @@ class App:
         self._typing = threading.Lock()
         self._showing = threading.Lock()
         self.tray = None
-        self.engine = Engine(source, lambda: Recognizer(model, eye_model), config, self._changed)
+        self.engine = Engine(source, lambda: Recognizer(model, eye_model), config,
+                             lambda _status: self._show_latest())
         self.server = ControlServer(self.command)
         try:
             self.typer: typers.Typer | None = typers.choose(config.typer)
@@ -107,9 +108,6 @@ class App:
             self.tray.stop()
 
     # --- running ---
-    def _changed(self, status: Status) -> None:
-        self._show_latest()
-
     def _show_latest(self) -> None:
         """Show the engine's latest status (read under the lock, so concurrent calls end on it)."""
         with self._showing:

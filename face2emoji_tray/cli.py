@@ -37,11 +37,11 @@ def cmd_tray(args: argparse.Namespace) -> int:
 
     config_path = args.config or config_mod.CONFIG_FILE
     config, problems = config_mod.load(config_path, create=args.config is None)
-    models = [Classifier(m) for m in (args.model, EYE_MODEL)]  # broken: clear error at start
+    expression, eyes = (Classifier(m) for m in (args.model, EYE_MODEL))  # broken: exit 3 now
     source = camera.from_arg(args.source if args.source is not None else config.camera)
     hotkey = args.hotkey or config.hotkey
     try:
-        app = App(source, config, config_path, models[0], problems, models[1])
+        app = App(source, config, config_path, expression, problems, eyes)
     except AlreadyRunning as exc:
         return fail(str(exc), EXIT_RUNNING)
     setup_logging()

@@ -25,7 +25,7 @@ _KEY = re.compile(r"^(<[a-z0-9_]+>|[^<>+\s])$")
 class Config:
     hotkey: str = "<ctrl>+<alt>+e"  # pynput's syntax
     camera: int = 0  # device index
-    fps: float = 5.0  # frames analysed per second (5: ≈14% of one core, measured)
+    fps: float = 5.0  # frames analysed per second (5: ≈9% of one core, bench.app)
     window: float = 1.0  # seconds of predictions the emoji is smoothed over
     threshold: float = 0.45  # below this smoothed confidence, the state is "unsure"
     wink_hold: float = 0.4  # seconds a wink must be held (a blink lasts 0.1-0.4 s)

@@ -144,7 +144,7 @@ def unpack(tensors: dict, scales: dict) -> dict:
 def _net(state: dict, cfg: dict) -> tuple[nn.Module, InputSpec]:
     spec = InputSpec(size=cfg["size"], color="gray", equalize=True)
     net = build(len(FACE_CLASSES), spec.channels, cfg["stem"])
-    net.load_state_dict(state)  # copies fp16 weights into the fp32 network
+    net.load_state_dict(state)  # copied (and cast) into the fp32 network
     return net.eval(), spec
 
 
@@ -182,8 +182,10 @@ def main(argv: list[str] | None = None) -> None:
             "data_sha256": {"fer2013/train.zip": sha256(FER_TRAIN)}}
     export_onnx(Probabilities([net for net, _, _ in loaded], flip), specs.pop(), FACE_CLASSES,
                 args.out, meta, args.int8)
-    members = [dict(zip(("model", "scales"), pack(net.state_dict())), config=ck["config"])
-               for net, _, ck in loaded]
+    members = []
+    for net, _, ck in loaded:
+        tensors, scales = pack(net.state_dict())
+        members.append({"model": tensors, "scales": scales, "config": ck["config"]})
     torch.save({"members": members, "flip": flip}, args.out.with_suffix(".pt"))
     write_checksums(args.out.parent)
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.1f} MB) and "

@@ -22,7 +22,8 @@ from tqdm import tqdm
 
 from face2emoji_tray.emoji import FACE_CLASSES
 from face2emoji_tray.face import InputSpec
-from training.data import FER_TRAIN, VAL_FRACTION, Augment, clean, fer_label, read_zip, split, to_batch
+from training.data import (FER_TRAIN, VAL_FRACTION, Augment, clean, fer_label, read_zip, split,
+                           to_batch)
 from training.model import build
 
 
