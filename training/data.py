@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import re
 import zipfile
 from dataclasses import dataclass
@@ -20,9 +21,15 @@ import numpy as np
 from face2emoji_tray.emoji import FACE_CLASSES, our_class
 from face2emoji_tray.face import InputSpec, to_input, whole_image_crop
 
-DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+# ../shared/data beside the project root; FACE2EMOJI_DATA points elsewhere (training.pack's
+# compact copy, on a machine that lacks ../shared).
+DATA = Path(os.environ.get("FACE2EMOJI_DATA")
+            or Path(__file__).resolve().parent.parent.parent / "shared" / "data")
 FER_TRAIN = DATA / "fer2013" / "train.zip"
 FER_TEST = DATA / "fer2013" / "public_test.zip"
+RAFDB = DATA / "rafdb" / "rafdb.zip"  # train/<fer class>/, test/<fer class>/; no neutral
+SFEW = DATA / "sfew" / "sfew.zip"  # train/<fer class>/, val/<fer class>/
+POSED = DATA / "posed" / "posed.zip"
 CEW = DATA / "cew" / "eyes.zip"
 IMAGE_EXT = (".png", ".jpg", ".jpeg")
 VAL_FRACTION = 0.1  # of train.zip, held out by train.py for model choice (seed 0 for every run)
@@ -41,11 +48,14 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def read_zip(path: Path, label_of, limit: int | None = None, seed: int = 0) -> Images:
-    """Decode every image in a zip whose folder `label_of` maps to a label (None: skip)."""
+def read_zip(path: Path, label_of, limit: int | None = None, seed: int = 0, prefix: str = "",
+             size: int | None = None) -> Images:
+    """Decode every image under `prefix` in a zip whose folder `label_of` maps to a label
+    (None: skip); `size` squares each image (centre crop) and scales it to size² pixels."""
     xs, ys, names = [], [], []
     with zipfile.ZipFile(path) as z:
-        entries = sorted(n for n in z.namelist() if n.lower().endswith(IMAGE_EXT))
+        entries = sorted(n for n in z.namelist()
+                         if n.startswith(prefix) and n.lower().endswith(IMAGE_EXT))
         if limit is not None:
             rng = np.random.default_rng(seed)
             entries = sorted(rng.choice(entries, size=min(limit, len(entries)), replace=False))
@@ -56,10 +66,24 @@ def read_zip(path: Path, label_of, limit: int | None = None, seed: int = 0) -> I
             img = cv2.imdecode(np.frombuffer(z.read(name), np.uint8), cv2.IMREAD_GRAYSCALE)
             if img is None:
                 raise ValueError(f"{path}:{name}: not a readable image")
-            xs.append(img)
+            xs.append(img if size is None else square(img, size))
             ys.append(label)
             names.append(name)
     return Images(np.stack(xs), np.array(ys, dtype=np.int64), names)
+
+
+def square(img: np.ndarray, size: int) -> np.ndarray:
+    """Centre square of a face crop, scaled to size x size (area averaging when shrinking)."""
+    h, w = img.shape[:2]
+    side = min(h, w)
+    img = img[(h - side) // 2 : (h - side) // 2 + side, (w - side) // 2 : (w - side) // 2 + side]
+    interp = cv2.INTER_AREA if side > size else cv2.INTER_LINEAR
+    return cv2.resize(img, (size, size), interpolation=interp)
+
+
+def concat(parts: list[Images]) -> Images:
+    return Images(np.concatenate([p.x for p in parts]), np.concatenate([p.y for p in parts]),
+                  [n for p in parts for n in p.names])
 
 
 def clean(images: Images) -> Images:
@@ -79,6 +103,29 @@ def fer_label(name: str) -> int | None:
     """'fear/x.png' → index in FACE_CLASSES; disgust (not ours) → None."""
     cls = our_class(name.split("/")[-2])
     return FACE_CLASSES.index(cls) if cls in FACE_CLASSES else None
+
+
+def fer_label_disgust_angry(name: str) -> int | None:
+    """As fer_label, with disgust counted as angry (the plain recipe's choice: a disgusted
+    face gets 😠 rather than being left out of training)."""
+    return FACE_CLASSES.index("angry") if name.split("/")[-2] == "disgust" else fer_label(name)
+
+
+# Training sources: (zip, folder prefix). Every one names its class folders as FER2013 does.
+SOURCES = {"fer": (FER_TRAIN, ""), "rafdb": (RAFDB, "train/"), "sfew": (SFEW, "train/")}
+
+
+def training_faces(sources: tuple[str, ...], size: int, disgust_as_angry: bool,
+                   limit: int | None = None, seed: int = 0) -> Images:
+    """The named training sets, cleaned, as size² grayscale faces; `names` keep the source."""
+    label = fer_label_disgust_angry if disgust_as_angry else fer_label
+    parts = []
+    for src in sources:
+        path, prefix = SOURCES[src]
+        part = read_zip(path, label, limit=limit, seed=seed, prefix=prefix, size=size)
+        part.names = [f"{src}:{n}" for n in part.names]
+        parts.append(part)
+    return clean(concat(parts))
 
 
 def cew_face(name: str) -> str:

@@ -1,6 +1,7 @@
 """Train the expression ResNet18 on FER2013 — one script, configuration at the top.
 
     python -m training.train                      # default preset "cpu": fits a 2-core CPU
+    python -m training.train --preset mix --seed 0        # FER2013 + RAF-DB + SFEW (a GPU run)
     python -m training.train --preset seed --device cuda   # the original recipe (160 px)
     python -m training.train --resume runs/cpu    # go on from the last checkpoint
 
@@ -12,6 +13,8 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -22,8 +25,7 @@ from tqdm import tqdm
 
 from face2emoji_tray.emoji import FACE_CLASSES
 from face2emoji_tray.face import InputSpec
-from training.data import (FER_TRAIN, VAL_FRACTION, Augment, clean, fer_label, read_zip, split,
-                           to_batch)
+from training.data import VAL_FRACTION, Augment, split, to_batch, training_faces
 from training.model import build
 
 
@@ -38,16 +40,20 @@ class Config:
     label_smoothing: float = 0.1
     class_weight_power: float = 0.5  # loss weight ∝ 1/frequency**power: helps scared, sad
     augment: float = 1.0  # strength of the lighting/quality augmentation (data.Augment)
+    equalize: bool = True  # histogram equalisation in the preprocessing (face.to_input)
+    sources: tuple[str, ...] = ("fer",)  # training sets, see data.SOURCES
+    disgust_as_angry: bool = False  # else disgust faces are left out
     val_fraction: float = VAL_FRACTION
     limit: int | None = None  # read only this many training images (tests)
     max_batches: int | None = None  # stop each epoch early (tests)
     seed: int = 0
     threads: int = 2
+    workers: int = 0  # threads that augment batches ahead of a fast (GPU) training step
     device: str = "cpu"
 
     @property
     def spec(self) -> InputSpec:
-        return InputSpec(size=self.size, color="gray", equalize=True)
+        return InputSpec(size=self.size, color="gray", equalize=self.equalize)
 
 
 PRESETS = {
@@ -56,24 +62,40 @@ PRESETS = {
     # "wide" underfit (train loss ≈ validation loss): half the lighting/quality augmentation
     "fast": Config(size=64, stem="imagenet", epochs=22, augment=0.5),
     "seed": Config(size=160, stem="imagenet", epochs=24, batch=64, lr=0.05, device="cuda"),
+    # The plain recipe that beat "fast" on FER2013 (no equalisation, class weights or label
+    # smoothing, disgust as angry, light augmentation), on FER2013 + RAF-DB + SFEW train.
+    "mix": Config(size=64, stem="imagenet", epochs=40, augment=0.3, equalize=False,
+                  label_smoothing=0.0, class_weight_power=0.0, disgust_as_angry=True,
+                  sources=("fer", "rafdb", "sfew"), workers=6, device="cuda"),
     "tiny": Config(epochs=2, batch=16, lr=0.01, limit=400, max_batches=4, threads=1),
 }
 
 
-def batches(x: np.ndarray, y: np.ndarray, cfg: Config, rng: np.random.Generator, augment):
-    """Shuffled, augmented, preprocessed mini-batches as tensors."""
-    order = rng.permutation(len(x))
-    for n, start in enumerate(range(0, len(x), cfg.batch)):
-        if cfg.max_batches is not None and n >= cfg.max_batches:
-            return
-        idx = order[start : start + cfg.batch]
+def batches(x: np.ndarray, y: np.ndarray, cfg: Config, epoch: int, augment):
+    """Shuffled, augmented, preprocessed mini-batches as tensors. Each batch has its own
+    random stream, so the result is the same whether `cfg.workers` threads make them or not."""
+    order = np.random.default_rng([cfg.seed, epoch]).permutation(len(x))
+    chunks = [(n, order[s : s + cfg.batch]) for n, s in enumerate(range(0, len(x), cfg.batch))]
+    chunks = chunks[: cfg.max_batches]
+
+    def make(chunk):
+        n, idx = chunk
+        rng = np.random.default_rng([cfg.seed, epoch, n])
         raw = np.stack([augment(img, rng) for img in x[idx]])
-        yield torch.from_numpy(to_batch(raw, cfg.spec)), torch.from_numpy(y[idx])
+        return torch.from_numpy(to_batch(raw, cfg.spec)), torch.from_numpy(y[idx])
+
+    if cfg.workers == 0:
+        yield from map(make, chunks)
+        return
+    with ThreadPoolExecutor(cfg.workers) as pool:  # OpenCV releases the GIL
+        yield from pool.map(make, chunks)
 
 
 @torch.no_grad()
-def evaluate(net: nn.Module, x: np.ndarray, y: np.ndarray, cfg: Config) -> dict:
-    """Accuracy with and without the test-time mirror, on unaugmented crops."""
+def evaluate(net: nn.Module, x: np.ndarray, y: np.ndarray, cfg: Config,
+             source: np.ndarray) -> dict:
+    """Accuracy with and without the test-time mirror, on unaugmented crops, and with the
+    mirror per training source (FER2013 accuracy stays comparable with FER-only runs)."""
     net.eval()
     probs, flipped = [], []
     for start in range(0, len(x), 256):
@@ -81,9 +103,10 @@ def evaluate(net: nn.Module, x: np.ndarray, y: np.ndarray, cfg: Config) -> dict:
         probs.append(torch.softmax(net(t), 1).cpu())
         flipped.append(torch.softmax(net(torch.flip(t, dims=[3])), 1).cpu())
     p, pf = torch.cat(probs), torch.cat(flipped)
-    yt = torch.from_numpy(y)
-    return {"acc": (p.argmax(1) == yt).float().mean().item(),
-            "acc_flip": (((p + pf) / 2).argmax(1) == yt).float().mean().item()}
+    hit = (p.argmax(1) == torch.from_numpy(y)).numpy()
+    hit_flip = (((p + pf) / 2).argmax(1) == torch.from_numpy(y)).numpy()
+    per_source = {f"acc_flip_{s}": float(hit_flip[source == s].mean()) for s in np.unique(source)}
+    return {"acc": float(hit.mean()), "acc_flip": float(hit_flip.mean()), **per_source}
 
 
 def main(argv: list[str] | None = None) -> Path:
@@ -111,7 +134,8 @@ def main(argv: list[str] | None = None) -> Path:
     torch.manual_seed(cfg.seed)
     torch.set_num_threads(cfg.threads)
 
-    data = clean(read_zip(FER_TRAIN, fer_label, limit=cfg.limit, seed=cfg.seed))
+    data = training_faces(tuple(cfg.sources), cfg.size, cfg.disgust_as_angry, cfg.limit, cfg.seed)
+    source = np.array([n.split(":")[0] for n in data.names])
     tr, va = split(data.y, cfg.val_fraction, seed=0)  # one split for all seeds: ensembles stay honest
     xtr, ytr, xva, yva = data.x[tr], data.y[tr], data.x[va], data.y[va]
     counts = np.bincount(ytr, minlength=len(FACE_CLASSES)).clip(min=1)
@@ -133,32 +157,37 @@ def main(argv: list[str] | None = None) -> Path:
     print(f"train {len(xtr)}  val {len(xva)}  config {asdict(cfg)}", flush=True)
 
     augment = Augment(strength=cfg.augment)
+    # bfloat16 on a GPU (about twice the speed, same accuracy); float32 on the CPU
+    autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if cfg.device.startswith("cuda")
+                else nullcontext())
     last = cfg.epochs if args.stop_after is None else min(cfg.epochs, state["epoch"] + args.stop_after)
     for epoch in range(state["epoch"], last):
         net.train()
-        rng = np.random.default_rng(cfg.seed * 1000 + epoch)
         t0, total, seen = time.time(), 0.0, 0
-        bar = tqdm(batches(xtr, ytr, cfg, rng, augment), desc=f"epoch {epoch + 1}/{cfg.epochs}",
+        bar = tqdm(batches(xtr, ytr, cfg, epoch, augment), desc=f"epoch {epoch + 1}/{cfg.epochs}",
                    total=steps // cfg.epochs, mininterval=10, disable=None)
         for xb, yb in bar:
             xb = xb.to(cfg.device).to(memory_format=torch.channels_last)
-            loss = loss_fn(net(xb), yb.to(cfg.device))
+            with autocast:
+                loss = loss_fn(net(xb), yb.to(cfg.device))
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             sched.step()
             total, seen = total + loss.item() * len(yb), seen + len(yb)
             bar.set_postfix(loss=f"{total / seen:.3f}", refresh=False)
-        metrics = {"epoch": epoch + 1, "loss": total / max(seen, 1), **evaluate(net, xva, yva, cfg),
-                   "minutes": (time.time() - t0) / 60}
+        metrics = {"epoch": epoch + 1, "loss": total / max(seen, 1),
+                   **evaluate(net, xva, yva, cfg, source[va]), "minutes": (time.time() - t0) / 60}
         state["history"].append(metrics)
         state["epoch"] = epoch + 1
         print(json.dumps(metrics), flush=True)
+        improved = metrics["acc"] >= state["best"]
+        if improved:  # before last.pt is written, so a resumed run knows the best score
+            state["best"] = metrics["acc"]
         ck = {"model": net.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
               "state": state, "config": asdict(cfg)}
         torch.save(ck, out / "last.pt")
-        if metrics["acc"] >= state["best"]:
-            state["best"] = metrics["acc"]
+        if improved:
             torch.save(ck, out / "best.pt")
     return out
 
