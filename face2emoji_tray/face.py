@@ -19,6 +19,7 @@ import numpy as np
 RIGHT_EYE = (33, 160, 158, 133, 153, 144)  # corner, top, top, corner, bottom, bottom
 LEFT_EYE = (362, 385, 387, 263, 373, 380)
 EYE_PATCH = 24  # CEW eye patches are 24x24 grayscale
+EYE_SCALE = 1.3  # eye patch side / eye width (corner to corner)
 
 
 class FaceError(ValueError):
@@ -34,6 +35,7 @@ class InputSpec:
     equalize: bool = True
     mean: float = 0.5
     std: float = 0.5
+    crop_scale: float = 1.3  # face crop side / landmark extent: the training crops' framing
 
     @property
     def channels(self) -> int:
@@ -142,17 +144,19 @@ def align_face(bgr: np.ndarray, landmarks: np.ndarray, spec: InputSpec) -> Face:
     rot = cv2.getRotationMatrix2D(pivot, angle, 1.0)
     level = _transform(landmarks, rot)
     lo, hi = level.min(axis=0), level.max(axis=0)
-    side = 1.3 * max(hi - lo)
+    side = spec.crop_scale * max(hi - lo)
     center = ((lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2 + 0.02 * side)
     m = _square_warp(angle, pivot, center, side, spec.size)
     crop = _color(cv2.warpAffine(bgr, m, (spec.size, spec.size), flags=cv2.INTER_AREA,
                                  borderMode=cv2.BORDER_REPLICATE), spec)
     gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
     patches = []
+    # Both eyes at one scale (their mean width): a winking eye's corners move, and a patch
+    # scaled by its own width would magnify the closed eye and hide the difference.
+    width = np.mean([np.linalg.norm(level[i[0]] - level[i[3]]) for i in (LEFT_EYE, RIGHT_EYE)])
     for idx in (LEFT_EYE, RIGHT_EYE):
         pts = level[list(idx)]
-        width = np.linalg.norm(pts[0] - pts[3])
-        em = _square_warp(angle, pivot, tuple(pts.mean(axis=0).tolist()), 1.3 * width, EYE_PATCH)
+        em = _square_warp(angle, pivot, tuple(pts.mean(axis=0).tolist()), EYE_SCALE * width, EYE_PATCH)
         patches.append(cv2.warpAffine(gray, em, (EYE_PATCH, EYE_PATCH), flags=cv2.INTER_AREA,
                                       borderMode=cv2.BORDER_REPLICATE))
     x, y = landmarks.min(axis=0)

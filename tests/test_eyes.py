@@ -1,17 +1,44 @@
-"""The wink rule on numbers, and the shipped eye model on real eye patches (CEW held-out)."""
+"""Winks on real photos (winks/dev.zip and Yale, through the face stage), the wink rule on
+numbers, and the shipped eye model on CEW patches it never saw in training."""
 from __future__ import annotations
 
-import zipfile
-
-import cv2
-import numpy as np
+import pytest
 
 from face2emoji_tray.eyes import EyeReader, Eyes
-from tests.conftest import SHARED
+from face2emoji_tray.face import FaceFinder, InputSpec
+from training import winks
+from training.data import CEW, cew_face, cew_label, read_zip, split
+from training.train_eyes import HELD_OUT, SEED
 
 
-def test_one_eye_closed_with_a_clear_difference_is_a_wink():
-    assert Eyes(closed=(0.05, 0.9), openness=(0.31, 0.14)).is_wink()
+@pytest.fixture(scope="module")
+def read_as_wink():
+    """Set name → how many of its photos the app reads as a wink, and how many there are."""
+    reader, counts = EyeReader(), {}
+    with FaceFinder(InputSpec()) as finder:
+        for name, (path, prefix, _) in winks.SETS.items():
+            readings = winks.read_set(finder, reader, path, prefix)
+            counts[name] = (sum(bool(e and e.is_wink()) for _, e in readings), len(readings))
+    return counts
+
+
+def test_real_winks_are_read_as_winks(read_as_wink):
+    # measured: 17/21 and 9/15 (the rule was 0/21 and 1/15 while it asked the mesh's eye
+    # aspect ratios to differ, which they hardly do on a wink)
+    assert read_as_wink["dev/wink"][0] >= 17
+    assert read_as_wink["yale/wink"][0] >= 9
+
+
+def test_open_eyes_smiles_laughs_and_sleepy_eyes_are_not_winks(read_as_wink):
+    assert read_as_wink["dev/open"][0] == 0  # many of them broad smiles
+    assert read_as_wink["dev/closed"][0] == 0  # laughing, squeezing, sleeping
+    assert read_as_wink["yale/sleepy"][0] == 0
+    assert read_as_wink["yale/happy"][0] == 0
+    assert read_as_wink["yale/normal"][0] <= 1
+
+
+def test_one_eye_closed_and_the_other_open_is_a_wink():
+    assert Eyes(closed=(0.05, 0.9), openness=(0.3, 0.29)).is_wink()
 
 
 def test_a_blink_is_not_a_wink():
@@ -19,18 +46,14 @@ def test_a_blink_is_not_a_wink():
     assert not e.is_wink() and e.both_closed()
 
 
-def test_a_broad_smile_narrows_both_eyes_alike_and_is_not_a_wink():
-    # the model may call one narrowed eye closed, but the two eyes are equally open
-    assert not Eyes(closed=(0.3, 0.7), openness=(0.19, 0.2)).is_wink()
+def test_a_squint_where_neither_eye_is_clearly_closed_is_not_a_wink():
+    assert not Eyes(closed=(0.3, 0.55), openness=(0.19, 0.2)).is_wink()
 
 
-def test_the_eye_model_tells_open_from_closed_on_real_patches():
+def test_the_eye_model_tells_open_from_closed_on_faces_it_never_saw():
+    data = read_zip(CEW, cew_label)
+    _, held = split(data.y, HELD_OUT, SEED, groups=[cew_face(n) for n in data.names])  # train_eyes'
     reader = EyeReader()
-    with zipfile.ZipFile(SHARED / "cew" / "eyes.zip") as z:
-        names = sorted(n for n in z.namelist() if n.endswith(".jpg"))
-        picks = [n for n in names if "/closed" in n][:40] + [n for n in names if "/open" in n][:40]
-        patches = [cv2.imdecode(np.frombuffer(z.read(n), np.uint8), cv2.IMREAD_GRAYSCALE)
-                   for n in picks]
-    p_closed = reader.model.probs(patches)[:, reader.model.classes.index("closed")]
-    truth = np.array(["/closed" in n for n in picks])
-    assert ((p_closed > 0.5) == truth).mean() > 0.9
+    p_closed = reader.model.probs(list(data.x[held]))[:, reader.model.classes.index("closed")]
+    assert len(held) > 900
+    assert ((p_closed > 0.5) == (data.y[held] == 1)).mean() > 0.95  # measured 96.2%

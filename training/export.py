@@ -9,6 +9,11 @@ ONNX Runtime loads it (constant folding), so the model computes in float32 as tr
 With `--int8` the graph is quantized instead (ONNX Runtime static quantization, int8 weights
 per channel and uint8 activations calibrated on training faces): a quarter of the float32
 size and several times faster on CPUs with int8 dot-product instructions.
+
+The weights are quantized to 7 bits (``reduce_range``): on x86 CPUs with AVX2 but no VNNI,
+ONNX Runtime's U8S8 kernels add pairs of u8×s8 products in 16 bits, which saturate with 8-bit
+weights (the earlier model changed 15% of its labels there); a pair of u8×s7 products cannot
+overflow, so AVX2, AVX-512 and VNNI machines compute the same integers.
 """
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ import argparse
 import hashlib
 import json
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +33,7 @@ from torch import nn
 from face2emoji_tray.classifier import EXPRESSION_MODEL, META_KEY, MODELS
 from face2emoji_tray.emoji import FACE_CLASSES
 from face2emoji_tray.face import InputSpec
-from training.data import FER_TRAIN, fer_label, read_zip, sha256, to_batch
+from training.data import DATA, FER_TRAIN, SOURCES, fer_label, read_zip, sha256, to_batch
 from training.model import Probabilities, build
 
 
@@ -88,7 +94,7 @@ def quantize(path: Path, spec: InputSpec) -> onnx.ModelProto:
     try:
         quant_pre_process(str(path), str(prepared))
         quantize_static(str(prepared), str(quantized), Faces(), quant_format=QuantFormat.QDQ,
-                        per_channel=True, activation_type=QuantType.QUInt8,
+                        per_channel=True, reduce_range=True, activation_type=QuantType.QUInt8,
                         weight_type=QuantType.QInt8,
                         nodes_to_exclude=_from_softmax_on(onnx.load(str(prepared)).graph))
         return onnx.load(str(quantized))
@@ -142,7 +148,7 @@ def unpack(tensors: dict, scales: dict) -> dict:
 
 
 def _net(state: dict, cfg: dict) -> tuple[nn.Module, InputSpec]:
-    spec = InputSpec(size=cfg["size"], color="gray", equalize=True)
+    spec = InputSpec(size=cfg["size"], color="gray", equalize=cfg.get("equalize", True))
     net = build(len(FACE_CLASSES), spec.channels, cfg["stem"])
     net.load_state_dict(state)  # copied (and cast) into the fp32 network
     return net.eval(), spec
@@ -160,7 +166,8 @@ def load_shipped(path: Path = EXPRESSION_MODEL.with_suffix(".pt")) -> tuple[nn.M
     ck = torch.load(path, map_location="cpu")
     nets, specs = zip(*(_net(unpack(m["model"], m["scales"]), m["config"])
                         for m in ck["members"]))
-    return Probabilities(list(nets), ck["flip"]).eval(), specs[0]
+    return (Probabilities(list(nets), ck["flip"]).eval(),
+            replace(specs[0], crop_scale=ck.get("crop_scale", InputSpec.crop_scale)))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -169,9 +176,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, default=EXPRESSION_MODEL)
     ap.add_argument("--no-flip", action="store_true", help="do not bake the test-time mirror in")
     ap.add_argument("--int8", action="store_true", help="quantize (int8 weights and activations)")
+    ap.add_argument("--crop-scale", type=float, default=InputSpec.crop_scale,
+                    help="the face stage's crop framing for this model (training.crossdata)")
     args = ap.parse_args(argv)
     loaded = [load_checkpoint(p) for p in args.checkpoints]
-    specs = {spec for _, spec, _ in loaded}
+    specs = {replace(spec, crop_scale=args.crop_scale) for _, spec, _ in loaded}
     if len(specs) != 1:
         raise SystemExit(f"ensemble members need one input spec, got {specs}")
     flip = not args.no_flip
@@ -179,14 +188,16 @@ def main(argv: list[str] | None = None) -> None:
     meta = {"architecture": f"{len(loaded)}x resnet18/{cfg['stem']}-stem", "test_time_flip": flip,
             "train_config": cfg, "members": len(loaded), "int8": args.int8,
             "validation": [ck["state"]["history"][-1] for _, _, ck in loaded if ck["state"]["history"]],
-            "data_sha256": {"fer2013/train.zip": sha256(FER_TRAIN)}}
+            "data_sha256": {str(SOURCES[s][0].relative_to(DATA)): sha256(SOURCES[s][0])
+                            for s in cfg.get("sources", ["fer"])}}
     export_onnx(Probabilities([net for net, _, _ in loaded], flip), specs.pop(), FACE_CLASSES,
                 args.out, meta, args.int8)
     members = []
     for net, _, ck in loaded:
         tensors, scales = pack(net.state_dict())
         members.append({"model": tensors, "scales": scales, "config": ck["config"]})
-    torch.save({"members": members, "flip": flip}, args.out.with_suffix(".pt"))
+    torch.save({"members": members, "flip": flip, "crop_scale": args.crop_scale},
+               args.out.with_suffix(".pt"))
     write_checksums(args.out.parent)
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.1f} MB) and "
           f"{args.out.with_suffix('.pt').name}")

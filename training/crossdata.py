@@ -1,0 +1,120 @@
+"""How a model holds beyond FER2013: the cross-dataset table of the model card.
+
+    python -m training.crossdata --model models/expression.onnx runs/a.onnx
+    python -m training.crossdata --model m.onnx --crop-scales 1.1 1.2 1.3 1.4 1.5
+
+Sets (never trained on; see ../shared/data/README.md): RAF-DB test, TFEID and SFEW val as
+the given face crops (classes we have, disgust left out; a model may still answer neutral,
+which counts as wrong where a set has no neutral), and London and Yale photos through the
+app's own face stage, whose crop scale is varied with --crop-scales to choose the framing
+that matches the training crops. Plus the validation split of the mix training data (model
+choice). Figures are accuracy over the images of each set; a photo without a found face
+counts as wrong.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import zipfile
+from dataclasses import replace
+from functools import lru_cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from face2emoji_tray.classifier import Classifier
+from face2emoji_tray.emoji import FACE_CLASSES, our_class
+from face2emoji_tray.face import FaceFinder, whole_image_crop
+from training.data import IMAGE_EXT, POSED, RAFDB, SFEW, VAL_FRACTION, split, training_faces
+
+YALE = {"happy": "happy", "sad": "sad", "surprised": "surprised", "normal": "neutral"}
+CROP_SETS = {"rafdb-test": (RAFDB, "test/"), "tfeid": (POSED, "tfeid/"), "sfew-val": (SFEW, "val/")}
+PHOTO_SETS = {"london": "london/", "yale": "yale/"}
+
+
+def labelled(path: Path, prefix: str, label_of) -> list[tuple[str, str]]:
+    """(entry, our class) for every image under `prefix` whose folder maps to a class."""
+    with zipfile.ZipFile(path) as z:
+        names = sorted(n for n in z.namelist() if n.startswith(prefix) and n.lower().endswith(IMAGE_EXT))
+    out = [(n, label_of(n.split("/")[-2])) for n in names]
+    return [(n, c) for n, c in out if c in FACE_CLASSES]
+
+
+def images(path: Path, entries: list[tuple[str, str]]) -> list[np.ndarray]:
+    with zipfile.ZipFile(path) as z:
+        return [cv2.imdecode(np.frombuffer(z.read(n), np.uint8), cv2.IMREAD_COLOR)
+                for n, _ in entries]
+
+
+def score(truth: list[str], predicted: list[str]) -> dict:
+    t, p = np.array(truth), np.array(predicted)
+    per_class = {c: f"{int((p[t == c] == c).sum())}/{int((t == c).sum())}" for c in np.unique(t)}
+    return {"accuracy": float((t == p).mean()), "correct": int((t == p).sum()), "images": len(t),
+            "per_class": per_class}
+
+
+def crop_set(model: Classifier, path: Path, prefix: str) -> dict:
+    entries = labelled(path, prefix, our_class)
+    crops = [whole_image_crop(img, model.spec) for img in images(path, entries)]
+    predicted = [model.classes[i] for i in model.probs(crops).argmax(1)]
+    return score([c for _, c in entries], predicted)
+
+
+def photo_set(model: Classifier, prefix: str, crop_scale: float) -> dict:
+    """Photos through the face stage, the way the app reads them."""
+    label = (lambda f: YALE.get(f)) if prefix == "yale/" else (lambda f: our_class(f))
+    entries = labelled(POSED, prefix, label)
+    spec = replace(model.spec, crop_scale=crop_scale)
+    predicted = []
+    with FaceFinder(spec) as finder:
+        for img in images(POSED, entries):
+            face = finder.prepare(img).face
+            predicted.append("no_face" if face is None else
+                             model.classes[int(model.probs([face.crop])[0].argmax())])
+    return score([c for _, c in entries], predicted)
+
+
+@lru_cache(maxsize=1)
+def _held_out() -> tuple[np.ndarray, np.ndarray]:
+    data = training_faces(("fer", "rafdb", "sfew"), 64, disgust_as_angry=True)
+    _, held = split(data.y, VAL_FRACTION, seed=0)
+    return data.x[held], data.y[held]
+
+
+def mix_validation(model: Classifier) -> dict:
+    """train.py's held-out split of the mix preset's data (FER2013 + RAF-DB + SFEW train)."""
+    x, y = _held_out()
+    crops = [whole_image_crop(f, model.spec) for f in x]
+    predicted = [model.classes[i] for i in np.concatenate(
+        [model.probs(crops[s : s + 256]).argmax(1) for s in range(0, len(crops), 256)])]
+    return score([FACE_CLASSES[i] for i in y], predicted)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", type=Path, nargs="+", required=True)
+    ap.add_argument("--crop-scales", type=float, nargs="+", help="face-stage framings to try")
+    ap.add_argument("--validation", action="store_true", help="also the mix validation split")
+    ap.add_argument("--json", type=Path, help="write the results here")
+    args = ap.parse_args(argv)
+    results = {}
+    for path in args.model:
+        model = Classifier(path, threads=2)
+        r = {name: crop_set(model, *where) for name, where in CROP_SETS.items()}
+        for scale in args.crop_scales or [model.spec.crop_scale]:
+            for name, prefix in PHOTO_SETS.items():
+                r[f"{name}@{scale}"] = photo_set(model, prefix, scale)
+        if args.validation:
+            r["mix-validation"] = mix_validation(model)
+        results[str(path)] = r
+        for name, s in r.items():
+            print(f"{path.name:<28} {name:<16} {s['accuracy']:6.1%}  {s['correct']}/{s['images']}  "
+                  f"{s['per_class']}", flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
+    return results
+
+
+if __name__ == "__main__":
+    main()
