@@ -35,6 +35,18 @@ def rss_mb(pid: int | str = "self") -> float:
     return float("nan")
 
 
+def cpu() -> dict:
+    """The processor a figure came from: int8 speed (and, before the 7-bit weights, int8
+    results) depend on its instruction sets."""
+    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    model = next((line.split(":", 1)[1].strip() for line in info.splitlines()
+                  if line.startswith("model name")), platform.processor() or platform.machine())
+    flags = set(next((line.split(":", 1)[1].split() for line in info.splitlines()
+                      if line.startswith("flags")), []))
+    return {"model": model, "avx2": "avx2" in flags, "avx512": "avx512f" in flags,
+            "vnni": bool({"avx512_vnni", "avx_vnni"} & flags)}
+
+
 def record(name: str, rows: dict) -> None:
     """Print a table and write bench/results/<name>.json with the machine it ran on."""
     width = max(map(len, rows))
@@ -46,7 +58,7 @@ def record(name: str, rows: dict) -> None:
             value = f"{value:.2f}"
         print(f"{key:<{width}}  {value}")
     RESULTS.mkdir(exist_ok=True)
-    machine = {"cpu": platform.processor() or platform.machine(), "python": platform.python_version(),
+    machine = {"cpu": cpu(), "python": platform.python_version(),
                "cores": __import__("os").cpu_count()}
     (RESULTS / f"{name}.json").write_text(json.dumps({"machine": machine, "results": rows},
                                                      indent=1), encoding="utf-8")
