@@ -46,8 +46,12 @@ def _read_meta(path: Path, session) -> ModelInfo:
 
 
 def _check_shapes(path: Path, session, info: ModelInfo) -> None:
-    """The graph must take the input the metadata describes and give one score per class."""
-    (inp,), (out,) = session.get_inputs(), session.get_outputs()
+    """The graph must take the input the metadata describes and give one score per class
+    (and, for the expression model, its features as a second output)."""
+    inputs, outputs = session.get_inputs(), session.get_outputs()
+    if len(inputs) != 1 or len(outputs) not in (1, 2):
+        raise ModelError(f"{path}: wrong architecture: {len(inputs)} inputs, {len(outputs)} outputs")
+    inp, out = inputs[0], outputs[0]
     want = [info.spec.channels, info.spec.size, info.spec.size]
     if list(inp.shape[1:]) != want:
         raise ModelError(f"{path}: wrong architecture: input {inp.shape}, metadata says {want}")
@@ -87,10 +91,20 @@ class Classifier:
     def spec(self) -> InputSpec:
         return self.info.spec
 
-    def probs(self, crops: list[np.ndarray]) -> np.ndarray:
-        """uint8 crops (the face stage's output) → (N, classes) probabilities."""
+    @property
+    def has_features(self) -> bool:
+        """Whether the model also gives penultimate features (what a profile needs)."""
+        return len(self._session.get_outputs()) == 2
+
+    def run(self, crops: list[np.ndarray]) -> list[np.ndarray]:
+        """uint8 crops (the face stage's output) → [(N, classes) probabilities, and
+        (N, F) features where the model has them]."""
         batch = np.stack([to_input(c, self.spec) for c in crops]).astype(np.float32)
-        return self._session.run(None, {self._input: batch})[0]
+        return self._session.run(None, {self._input: batch})
+
+    def probs(self, crops: list[np.ndarray]) -> np.ndarray:
+        """uint8 crops → (N, classes) probabilities."""
+        return self.run(crops)[0]
 
     def predict(self, crop: np.ndarray) -> dict[str, float]:
         """One crop → {class: probability}."""

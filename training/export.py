@@ -105,13 +105,16 @@ def quantize(path: Path, spec: InputSpec) -> onnx.ModelProto:
 
 def export_onnx(net: nn.Module, spec: InputSpec, classes: tuple[str, ...], path: Path,
                 meta: dict, int8: bool = False) -> Path:
-    """`net` maps NCHW float input → (N, classes) probabilities."""
+    """`net` maps NCHW float input → (N, classes) probabilities, and (N, F) features too
+    where it returns a pair (the expression model: a profile's second input)."""
     net = net.eval().float().to(memory_format=torch.contiguous_format)
     dummy = torch.zeros(1, spec.channels, spec.size, spec.size)
+    with torch.no_grad():
+        outputs = ["probs", "features"] if isinstance(net(dummy), tuple) else ["probs"]
     path.parent.mkdir(parents=True, exist_ok=True)
-    torch.onnx.export(net, (dummy,), str(path), input_names=["input"], output_names=["probs"],
-                      dynamic_axes={"input": {0: "n"}, "probs": {0: "n"}}, opset_version=17,
-                      dynamo=False)
+    torch.onnx.export(net, (dummy,), str(path), input_names=["input"], output_names=outputs,
+                      dynamic_axes={name: {0: "n"} for name in ["input", *outputs]},
+                      opset_version=17, dynamo=False)
     model = quantize(path, spec) if int8 else store_fp16(onnx.load(str(path)))
     info = {"classes": list(classes), "input": spec.__dict__, "commit": git_commit(), **meta}
     helper.set_model_props(model, {META_KEY: json.dumps(info)})
@@ -190,8 +193,8 @@ def main(argv: list[str] | None = None) -> None:
             "validation": [ck["state"]["history"][-1] for _, _, ck in loaded if ck["state"]["history"]],
             "data_sha256": {str(SOURCES[s][0].relative_to(DATA)): sha256(SOURCES[s][0])
                             for s in cfg.get("sources", ["fer"])}}
-    export_onnx(Probabilities([net for net, _, _ in loaded], flip), specs.pop(), FACE_CLASSES,
-                args.out, meta, args.int8)
+    export_onnx(Probabilities([net for net, _, _ in loaded], flip, features=True), specs.pop(),
+                FACE_CLASSES, args.out, meta, args.int8)
     members = []
     for net, _, ck in loaded:
         tensors, scales = pack(net.state_dict())

@@ -23,14 +23,24 @@ def build(num_classes: int, channels: int = 1, stem: str = "imagenet") -> nn.Mod
 
 class Probabilities(nn.Module):
     """What the app runs: the mean softmax of one or more networks (an ensemble), each on
-    the face and, with `flip`, on its mirror image (test-time augmentation)."""
+    the face and, with `flip`, on its mirror image (test-time augmentation).
 
-    def __init__(self, nets: list[nn.Module], flip: bool = True) -> None:
+    With `features`, also the penultimate features (each network's pooled 512 values, averaged
+    over the face and its mirror, the networks side by side): what a per-person profile
+    compares faces by (face2emoji_tray.profile).
+    """
+
+    def __init__(self, nets: list[nn.Module], flip: bool = True, features: bool = False) -> None:
         super().__init__()
-        self.nets, self.flip = nn.ModuleList(nets), flip
+        self.nets, self.flip, self.features = nn.ModuleList(nets), flip, features
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor):
         views = torch.cat([x, torch.flip(x, dims=[3])]) if self.flip else x
         n = x.shape[0]
-        p = torch.stack([torch.softmax(net(views), dim=1) for net in self.nets]).mean(0)
-        return (p[:n] + p[n:]) / 2 if self.flip else p
+        feats = [torch.flatten(nn.Sequential(*list(net.children())[:-1])(views), 1)
+                 for net in self.nets]
+        p = torch.stack([torch.softmax(net.fc(f), dim=1) for net, f in zip(self.nets, feats)]).mean(0)
+        f = torch.cat(feats, dim=1)
+        if self.flip:
+            p, f = (p[:n] + p[n:]) / 2, (f[:n] + f[n:]) / 2
+        return (p, f) if self.features else p

@@ -1,0 +1,112 @@
+"""Does a person's profile help, and what does it cost? Measured on posed faces, per person.
+
+    python -m training.calibration              # the shipped BLEND/TEMPERATURE
+    python -m training.calibration --grid       # the search that chose them
+
+A calibration photo is never a test photo:
+- Yale, neutral: calibrate on one photo per class (normal, happy, sad, surprised); test on
+  the person's five other neutral photos (three lightings, with and without glasses).
+- Leave one class out (TFEID, 5 classes; Yale, 4): calibrate on all the person's other
+  classes; test the left-out photo, which the profile must not spoil (it keeps the global
+  reading for classes it does not know, but the calibrated classes compete with it).
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import re
+import zipfile
+from collections import defaultdict
+
+import cv2
+import numpy as np
+
+from face2emoji_tray import profile as prof
+from face2emoji_tray.classifier import EXPRESSION_MODEL, Classifier
+from face2emoji_tray.emoji import our_class
+from face2emoji_tray.face import FaceFinder, whole_image_crop
+from training.crossdata import YALE
+from training.data import POSED
+
+YALE_NEUTRAL_TESTS = ("centerlight", "glasses", "leftlight", "noglasses", "rightlight")
+
+
+def _decode(z: zipfile.ZipFile, name: str) -> np.ndarray:
+    return cv2.imdecode(np.frombuffer(z.read(name), np.uint8), cv2.IMREAD_COLOR)
+
+
+def tfeid(model: Classifier) -> dict[str, dict[str, tuple]]:
+    """person → class → (probs, features), from the given crops."""
+    out: dict[str, dict[str, tuple]] = defaultdict(dict)
+    with zipfile.ZipFile(POSED) as z:
+        for n in sorted(z.namelist()):
+            parts = n.split("/")
+            if parts[0] != "tfeid" or not n.endswith(".jpg") or our_class(parts[1]) is None:
+                continue
+            p, f = model.run([whole_image_crop(_decode(z, n), model.spec)])
+            out[parts[2].split("_")[0]][our_class(parts[1])] = (p[0], f[0])
+    return out
+
+
+def yale(model: Classifier) -> dict[str, dict[str, tuple]]:
+    """person → condition → (probs, features), through the face stage."""
+    out: dict[str, dict[str, tuple]] = defaultdict(dict)
+    with zipfile.ZipFile(POSED) as z, FaceFinder(model.spec) as finder:
+        for n in sorted(z.namelist()):
+            m = re.match(r"yale/(\w+)/(subject\d+)\.png$", n)
+            if not m:
+                continue
+            face = finder.prepare(_decode(z, n)).face
+            if face is not None:
+                p, f = model.run([face.crop])
+                out[m.group(2)][m.group(1)] = (p[0], f[0])
+    return out
+
+
+def _label(model: Classifier, profile: prof.Profile | None, p: np.ndarray, f: np.ndarray) -> str:
+    q = p if profile is None else profile.apply(model.classes, p, f)
+    return model.classes[int(np.argmax(q))]
+
+
+def measure(model: Classifier, people_t: dict, people_y: dict) -> dict[str, tuple[int, int, int]]:
+    """Protocol → (right without a profile, right with it, tests)."""
+    res: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+
+    def count(key: str, truth: str, profile: prof.Profile, p, f) -> None:
+        res[key][0] += _label(model, None, p, f) == truth
+        res[key][1] += _label(model, profile, p, f) == truth
+        res[key][2] += 1
+
+    for name, people, classes in (("tfeid", people_t, None), ("yale", people_y, YALE)):
+        for person, shots in people.items():
+            labelled = {(classes or {c: c for c in shots})[k]: v for k, v in shots.items()
+                        if (classes is None or k in classes)}
+            for left_out, (p, f) in labelled.items():
+                cal = {c: [v[1]] for c, v in labelled.items() if c != left_out}
+                count(f"{name} leave-one-class-out", left_out, prof.Profile.build("", cal), p, f)
+    for person, shots in people_y.items():
+        cal = {YALE[k]: [shots[k][1]] for k in YALE if k in shots}
+        profile = prof.Profile.build("", cal)
+        for cond in YALE_NEUTRAL_TESTS:
+            if cond in shots:
+                count("yale neutral, other photos", "neutral", profile, *shots[cond])
+    return {k: tuple(v) for k, v in res.items()}
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--grid", action="store_true", help="search BLEND and TEMPERATURE")
+    args = ap.parse_args(argv)
+    model = Classifier(EXPRESSION_MODEL, threads=2)
+    people_t, people_y = tfeid(model), yale(model)
+    grid = (itertools.product((0.5, 0.8, 1.0), (0.05, 0.1, 0.2)) if args.grid
+            else [(prof.BLEND, prof.TEMPERATURE)])
+    for blend, temp in grid:
+        prof.BLEND, prof.TEMPERATURE = blend, temp
+        for key, (before, after, n) in measure(model, people_t, people_y).items():
+            print(f"blend {blend} temperature {temp}  {key:<30} without {before}/{n}  "
+                  f"with {after}/{n}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
