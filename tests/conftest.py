@@ -1,5 +1,5 @@
-"""Shared fixtures: real photos (scikit-image's astronaut, FER2013 public_test faces from
-../shared/data) and the shipped models. Nothing is downloaded."""
+"""Shared fixtures: real photos (a smiling face from the London Set in tests/fixtures/,
+FER2013 public_test faces from ../shared/data) and the shipped models. Nothing is downloaded."""
 from __future__ import annotations
 
 import os
@@ -10,6 +10,8 @@ import cv2
 import numpy as np
 import pytest
 
+from tests.media import SMILE_JPG, read_photo
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
 FER_TEST = SHARED / "fer2013" / "public_test.zip"
@@ -18,11 +20,9 @@ os.environ.setdefault("GLOG_minloglevel", "2")
 
 
 @pytest.fixture(scope="session")
-def astronaut() -> np.ndarray:
-    """A real photo of a smiling face (Eileen Collins), BGR, 512x512."""
-    from skimage import data
-
-    return np.ascontiguousarray(data.astronaut()[..., ::-1])
+def smile() -> np.ndarray:
+    """A real photo of a smiling face, BGR, 320x320."""
+    return read_photo(SMILE_JPG)
 
 
 def fer_faces(folder: str, count: int) -> list[np.ndarray]:

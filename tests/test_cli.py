@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -12,6 +13,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import fer_faces
+from tests.media import SMILE_JPG
 
 
 def face2emoji(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -20,9 +22,9 @@ def face2emoji(*args: str, env: dict | None = None) -> subprocess.CompletedProce
 
 
 @pytest.fixture(scope="module")
-def photos(tmp_path_factory, astronaut):
+def photos(tmp_path_factory):
     folder = tmp_path_factory.mktemp("photos")
-    cv2.imwrite(str(folder / "smile.jpg"), astronaut)
+    shutil.copy(SMILE_JPG, folder / "smile.jpg")
     cv2.imwrite(str(folder / "wall.png"), np.full((300, 300, 3), 200, np.uint8))
     (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
     return folder

@@ -41,16 +41,16 @@ def sixteen_bit(rgb: Image.Image, full_range: bool) -> Image.Image:
 
 
 @pytest.mark.parametrize("mode", ["L", "RGBA", "I;16", "I;16-low", "P", "CMYK"])
-def test_colour_modes_become_8bit_bgr(astronaut, mode):
-    rgb = Image.fromarray(astronaut[..., ::-1].copy())
+def test_colour_modes_become_8bit_bgr(smile, mode):
+    rgb = Image.fromarray(smile[..., ::-1].copy())
     img = sixteen_bit(rgb, mode == "I;16") if mode.startswith("I;16") else rgb.convert(mode)
     frame = images.decode(encode(img, "TIFF" if mode == "CMYK" else "PNG"))
-    assert frame.shape == (512, 512, 3) and frame.dtype == np.uint8
+    assert frame.shape == (320, 320, 3) and frame.dtype == np.uint8
     assert frame.mean() > 50  # the picture, not a black frame (16-bit keeps its top bits)
 
 
-def test_a_truncated_jpeg_is_a_clear_error(astronaut):
-    data = cv2.imencode(".jpg", astronaut)[1].tobytes()
+def test_a_truncated_jpeg_is_a_clear_error(smile):
+    data = cv2.imencode(".jpg", smile)[1].tobytes()
     with pytest.raises(images.ImageError, match="corrupt or truncated"):
         images.decode(data[: len(data) // 2])
 
@@ -80,8 +80,8 @@ def test_any_bytes_give_a_frame_or_an_image_error(data):
 
 @settings(max_examples=60, deadline=None)
 @given(st.integers(0, 5000), st.integers(1, 400), st.sampled_from([b"\x00", b"\xff", b"J"]))
-def test_damaged_pngs_give_a_frame_or_an_image_error(astronaut, cut, length, junk):
-    data = bytearray(encode(Image.fromarray(astronaut[:64, :64])))
+def test_damaged_pngs_give_a_frame_or_an_image_error(smile, cut, length, junk):
+    data = bytearray(encode(Image.fromarray(smile[:64, :64])))
     data[cut : cut + length] = junk * length
     try:
         images.decode(bytes(data))

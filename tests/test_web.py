@@ -59,20 +59,20 @@ def test_garbage_is_a_400_with_a_clear_message(server):
     assert status == 400 and json.loads(data)["error"].startswith("not a usable image")
 
 
-def test_a_real_face_photo_is_classified(server, astronaut):
-    status, data = request(server, "POST", "/api/photo", cv2.imencode(".jpg", astronaut)[1].tobytes())
+def test_a_real_face_photo_is_classified(server, smile):
+    status, data = request(server, "POST", "/api/photo", cv2.imencode(".jpg", smile)[1].tobytes())
     answer = json.loads(data)
     assert status == 200 and answer["label"] == "happy" and answer["emoji"] == "😀"
     assert answer["faces"] == 1 and len(answer["box"]) == 4
 
 
 @pytest.fixture(scope="module")
-def browser_factory(tmp_path_factory, astronaut):
+def browser_factory(tmp_path_factory, smile):
     if CHROMIUM is None:
         pytest.fail("Debian's chromium is missing: `make test` installs it")
     from playwright.sync_api import sync_playwright
 
-    y4m = write_y4m(tmp_path_factory.mktemp("cam") / "smile.y4m", frames_of(astronaut, 30))
+    y4m = write_y4m(tmp_path_factory.mktemp("cam") / "smile.y4m", frames_of(smile, 30))
     with sync_playwright() as p:
         def launch(camera: bool):
             args = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
@@ -94,9 +94,9 @@ def test_the_live_view_shows_the_smile_from_the_camera(server, browser_factory):
     browser.close()
 
 
-def test_uploads_work_with_the_camera_denied(server, browser_factory, astronaut, tmp_path):
+def test_uploads_work_with_the_camera_denied(server, browser_factory, smile, tmp_path):
     photo = tmp_path / "smile.jpg"
-    cv2.imwrite(str(photo), astronaut)
+    cv2.imwrite(str(photo), smile)
     browser = browser_factory(camera=False)
     page = browser.new_page()
     page.goto(f"http://127.0.0.1:{server}/")
