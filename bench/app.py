@@ -15,11 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from skimage import data
-
 from bench.common import record, rss_mb, stats
 from tests.desktop import desktop
-from tests.media import frames_of, write_video
+from tests.media import SMILE_JPG, frames_of, read_photo, write_video
 from tests.processes import ask
 from tests.waiting import wait_for
 
@@ -78,7 +76,7 @@ def main() -> None:
     ap.add_argument("--fps", type=float, help="frames analysed per second (default: the app's)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp, desktop(Path(tmp)) as env:
-        video = write_video(Path(tmp) / "smile.avi", frames_of(data.astronaut()[..., ::-1].copy(), 50))
+        video = write_video(Path(tmp) / "smile.avi", frames_of(read_photo(SMILE_JPG), 50))
         field_out = Path(tmp) / "field.txt"
         field = subprocess.Popen([sys.executable, str(ROOT / "tests" / "field.py"), str(field_out)],
                                  env=env, stdout=subprocess.PIPE, text=True)

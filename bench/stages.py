@@ -12,7 +12,6 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("GLOG_minloglevel", "2")
 
 import cv2  # noqa: E402
-from skimage import data  # noqa: E402
 
 from bench.common import record, stats, timed  # noqa: E402
 from face2emoji_tray.classifier import Classifier  # noqa: E402
@@ -20,7 +19,7 @@ from face2emoji_tray.eyes import EyeReader  # noqa: E402
 from face2emoji_tray.face import FaceFinder, align_face  # noqa: E402
 from face2emoji_tray.recognizer import Recognizer  # noqa: E402
 from face2emoji_tray.smoother import Smoother  # noqa: E402
-from tests.media import frames_of  # noqa: E402
+from tests.media import SMILE_JPG, frames_of, read_photo  # noqa: E402
 
 
 def main() -> None:
@@ -28,7 +27,7 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=200)
     n = ap.parse_args().frames
     cv2.setNumThreads(1)
-    frames = frames_of(data.astronaut()[..., ::-1].copy(), 50)
+    frames = frames_of(read_photo(SMILE_JPG), 50)
     jpegs = [cv2.imencode(".jpg", f)[1] for f in frames]
     model = Classifier(threads=1)
     eyes = EyeReader()

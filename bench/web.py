@@ -10,10 +10,9 @@ import http.client
 import time
 
 import cv2
-from skimage import data
 
 from bench.common import record, stats
-from tests.media import frames_of
+from tests.media import SMILE_JPG, frames_of, read_photo
 from tests.processes import web_server
 
 PAGE_FPS = 5  # app.js sends a frame every 200 ms at most
@@ -24,7 +23,7 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=200)
     n = ap.parse_args().frames
     frames = [cv2.imencode(".jpg", cv2.resize(f, (320, 240)), [cv2.IMWRITE_JPEG_QUALITY, 85])[1]
-              .tobytes() for f in frames_of(data.astronaut()[..., ::-1].copy(), 50)]
+              .tobytes() for f in frames_of(read_photo(SMILE_JPG), 50)]
     with web_server() as port:
         conn = http.client.HTTPConnection("127.0.0.1", port)
         times = []

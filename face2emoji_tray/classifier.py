@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from face2emoji_tray.face import InputSpec, to_input
+from face2emoji_tray.shipped import shipped_dir
 
-MODELS = Path(__file__).resolve().parent.parent / "models"
+MODELS = shipped_dir("models")
 EXPRESSION_MODEL = MODELS / "expression.onnx"
 EYE_MODEL = MODELS / "eyes.onnx"
 META_KEY = "face2emoji"

@@ -7,16 +7,18 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import sys
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from packaging.requirements import Requirement
+
 from face2emoji_tray import typers
 from face2emoji_tray.classifier import EXPRESSION_MODEL, EYE_MODEL, MODELS, Classifier, ModelError
 
 DIST = "face2emoji-tray"
+RESTORE = "reinstall face2emoji-tray (in a checkout: `git checkout models/`)"
 
 
 @dataclass(frozen=True)
@@ -40,22 +42,27 @@ def check_python() -> Check:
 
 
 def check_dependencies() -> list[Check]:
-    """Every pinned runtime requirement installed at its pinned version."""
+    """Every runtime requirement that applies here installed at a version it allows.
+
+    The installed metadata is read as real requirements, not as `name==version` text: a range,
+    a bare name or an environment marker (python-xlib is for Linux only; extras' requirements
+    carry `extra == ...`) must neither crash doctor nor be checked where it does not apply.
+    """
     try:
         requires = metadata.requires(DIST) or []
     except metadata.PackageNotFoundError:
         return [Check("dependencies", False, f"{DIST} is not installed", hint="run `make run`")]
     out = []
-    for req in requires:
-        if "extra ==" in req:
+    for req in map(Requirement, requires):
+        if req.marker is not None and not req.marker.evaluate({"extra": ""}):
             continue
-        name, pin = re.match(r"([A-Za-z0-9_.\-]+)\s*==\s*([^;\s]+)", req).groups()
         try:
-            have = metadata.version(name)
+            have = metadata.version(req.name)
         except metadata.PackageNotFoundError:
-            out.append(Check(name, False, "missing", hint="run `make run`"))
+            out.append(Check(req.name, False, "missing", hint="run `make run`"))
             continue
-        out.append(Check(name, have == pin, have if have == pin else f"{have} (pinned {pin})",
+        ok = req.specifier.contains(have, prereleases=True)
+        out.append(Check(req.name, ok, have if ok else f"{have} (wants {req.specifier})",
                          hint="run `make run` to install the pinned version"))
     return out
 
@@ -73,12 +80,12 @@ def check_model(path: Path) -> Check:
     try:
         model = Classifier(path)
     except ModelError as exc:
-        return Check(name, False, str(exc), hint="restore it with `git checkout models/`")
+        return Check(name, False, str(exc), hint=RESTORE)
     want = _checksums().get(path.name)
     have = hashlib.sha256(path.read_bytes()).hexdigest()
     if want != have:
         return Check(name, False, f"{path.name}: checksum differs from models/SHA256SUMS",
-                     hint="restore it with `git checkout models/`")
+                     hint=RESTORE)
     return Check(name, True, f"{path.name} ({', '.join(model.classes)})")
 
 

@@ -15,9 +15,10 @@ from pathlib import Path
 from PIL import Image
 
 from face2emoji_tray.engine import Status
+from face2emoji_tray.shipped import shipped_dir
 from face2emoji_tray.smoother import EXPRESSION, NO_FACE
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets" / "emoji"
+ASSETS = shipped_dir("assets") / "emoji"
 TITLE = "Face2Emoji"
 MENU_DELAY = 0.4  # seconds for focus to return to the text field after the menu closes
 

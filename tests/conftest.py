@@ -1,14 +1,19 @@
-"""Shared fixtures: real photos (scikit-image's astronaut, FER2013 public_test faces from
-../shared/data) and the shipped models. Nothing is downloaded."""
+"""Shared fixtures: real photos (a smiling face from the London Set in tests/fixtures/,
+FER2013 public_test faces from ../shared/data) and the shipped models. Nothing is downloaded."""
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+
+from tests.media import SMILE_JPG, read_photo
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
@@ -16,13 +21,40 @@ FER_TEST = SHARED / "fer2013" / "public_test.zip"
 
 os.environ.setdefault("GLOG_minloglevel", "2")
 
+# The platform folders our code (through platformdirs) and the processes the tests start use.
+USER_DIRS = {"XDG_CONFIG_HOME": "config", "XDG_DATA_HOME": "data", "XDG_STATE_HOME": "state",
+             "XDG_CACHE_HOME": "cache", "XDG_RUNTIME_DIR": "run"}
+TEST_DIRS_PREFIX = "face2emoji-tests-"
+
+
+def use_user_dirs(base: Path, setenv: Callable[[str, str], None]) -> Path:
+    """Point every XDG folder at a fresh one under `base` (0700: the runtime dir must be)."""
+    for var, name in USER_DIRS.items():
+        (base / name).mkdir(mode=0o700, parents=True, exist_ok=True)
+        setenv(var, str(base / name))
+    return base
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Before collection imports our modules: config.CONFIG_FILE and app.LOG_FILE are fixed at
+    import, so the tests' own folders must be in place by then, or they name the user's."""
+    base = Path(tempfile.mkdtemp(prefix=TEST_DIRS_PREFIX))
+    config.add_cleanup(lambda: shutil.rmtree(base, ignore_errors=True))
+    use_user_dirs(base, os.environ.__setitem__)
+
+
+@pytest.fixture(autouse=True)
+def user_dirs(tmp_path_factory, monkeypatch) -> Path:
+    """Each test, and every process it starts, gets empty config/data/state/cache/runtime
+    folders: nothing reads or writes the user's, nor what an earlier test left (a config
+    file, a log, a running app's control socket)."""
+    return use_user_dirs(tmp_path_factory.mktemp("xdg"), monkeypatch.setenv)
+
 
 @pytest.fixture(scope="session")
-def astronaut() -> np.ndarray:
-    """A real photo of a smiling face (Eileen Collins), BGR, 512x512."""
-    from skimage import data
-
-    return np.ascontiguousarray(data.astronaut()[..., ::-1])
+def smile() -> np.ndarray:
+    """A real photo of a smiling face, BGR, 320x320."""
+    return read_photo(SMILE_JPG)
 
 
 def fer_faces(folder: str, count: int) -> list[np.ndarray]:

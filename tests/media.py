@@ -1,11 +1,24 @@
-"""Test media made from real photos: frames of a smiling face, as a video file for
-`--source` and as a y4m file for Chromium's fake camera."""
+"""Test media made from real photos: the committed face photos (tests/fixtures/, London
+Set), frames of a face as a video file for `--source` and as a y4m file for Chromium's fake
+camera."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import cv2
 import numpy as np
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SMILE_JPG = FIXTURES / "smile.jpg"  # 320x320, the model reads it as happy (see the README there)
+NEUTRAL_JPG = FIXTURES / "neutral.jpg"  # the same person, read as neutral
+
+
+def read_photo(path: Path) -> np.ndarray:
+    """A committed photo as BGR; a missing file fails here, not as a None deep in a test."""
+    img = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if img is None:
+        raise FileNotFoundError(f"{path}: missing or unreadable test photo")
+    return img
 
 
 def frames_of(photo: np.ndarray, count: int, size=(640, 480), side: int = 300) -> list[np.ndarray]:

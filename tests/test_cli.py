@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+from collections import Counter
 
 import cv2
 import numpy as np
@@ -12,6 +14,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import fer_faces
+from tests.media import NEUTRAL_JPG, SMILE_JPG
 
 
 def face2emoji(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -20,18 +23,20 @@ def face2emoji(*args: str, env: dict | None = None) -> subprocess.CompletedProce
 
 
 @pytest.fixture(scope="module")
-def photos(tmp_path_factory, astronaut):
+def photos(tmp_path_factory):
     folder = tmp_path_factory.mktemp("photos")
-    cv2.imwrite(str(folder / "smile.jpg"), astronaut)
+    shutil.copy(SMILE_JPG, folder / "smile.jpg")
     cv2.imwrite(str(folder / "wall.png"), np.full((300, 300, 3), 200, np.uint8))
     (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
     return folder
 
 
-def test_predict_a_smiling_photo_says_happy(photos):
-    done = face2emoji("predict", str(photos / "smile.jpg"))
+@pytest.mark.parametrize(("photo", "answer"), [(SMILE_JPG, "😀 happy"),
+                                               (NEUTRAL_JPG, "😐 neutral")])
+def test_predict_a_photo_says_its_expression(photo, answer):
+    done = face2emoji("predict", str(photo))
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith(f"{photos / 'smile.jpg'}: 😀 happy")
+    assert done.stdout.startswith(f"{photo}: {answer}")
 
 
 def test_predict_json_lines_walk_folders_and_bad_files_do_not_stop_the_rest(photos):
@@ -55,7 +60,15 @@ def test_predict_face_crops_of_clear_smiles(tmp_path):
     assert len(labels) == 8 and labels.count("happy") >= 6
 
 
-def test_eval_scores_a_labelled_folder_and_draws_the_confusion_matrix(tmp_path):
+def predicted_labels(folder) -> dict[str, str | None]:
+    """`predict --json --face-crop` over a folder: file name → label."""
+    done = face2emoji("predict", "--json", "--face-crop", str(folder))
+    assert done.returncode == 0, done.stderr
+    rows = map(json.loads, done.stdout.splitlines())
+    return {os.path.relpath(r["path"], folder): r["label"] for r in rows}
+
+
+def test_eval_scores_a_labelled_folder_as_predict_reads_each_file(tmp_path):
     data = tmp_path / "data"
     for folder in ("happy", "fear", "disgust"):
         (data / folder).mkdir(parents=True)
@@ -67,8 +80,19 @@ def test_eval_scores_a_labelled_folder_and_draws_the_confusion_matrix(tmp_path):
     assert "accuracy" in done.stdout and "macro-F1" in done.stdout
     report = json.loads((tmp_path / "report" / "confusion.json").read_text())
     assert report["rows"] == ["happy", "scared"] and report["images"] == 12
-    assert np.array(report["matrix"]).sum() == 12
-    assert 0 <= report["accuracy"] <= 1 and set(report["per_class"]) == {"happy", "scared"}
+
+    # The same files one by one through `predict`: eval's matrix and scores must match them.
+    truth = {"happy": "happy", "fear": "scared"}
+    labels = {name: label for name, label in predicted_labels(data).items()
+              if not name.startswith("disgust")}
+    pairs = Counter((truth[name.split(os.sep)[0]], label) for name, label in labels.items())
+    matrix = {(row, col): n for row, counts in zip(report["rows"], report["matrix"])
+              for col, n in zip(report["columns"], counts) if n}
+    assert matrix == dict(pairs)
+    correct = sum(n for (want, got), n in pairs.items() if want == got)
+    assert report["accuracy"] == pytest.approx(correct / 12)
+    assert report["per_class"]["happy"]["recall"] == pytest.approx(pairs["happy", "happy"] / 6)
+    assert report["per_class"]["scared"]["recall"] == pytest.approx(pairs["scared", "scared"] / 6)
     with Image.open(tmp_path / "report" / "confusion.png") as png:
         assert png.size[0] > 200 and png.size[1] > 100
 

@@ -1,9 +1,30 @@
 """Settings: a broken file gives a clear message and defaults, and is never rewritten."""
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+import tomllib
+from dataclasses import fields
+
 from hypothesis import given, settings, strategies as st
 
+from face2emoji_tray import app, config as config_mod
 from face2emoji_tray.config import Config, default_text, load, parse
+from face2emoji_tray.emoji import DEFAULT_EMOJI
+from tests.conftest import TEST_DIRS_PREFIX
+
+
+def test_the_tests_never_use_the_users_own_folders(user_dirs):
+    # Fixed at import: under the session's folders, made before collection imported them.
+    for path in (config_mod.CONFIG_FILE, app.LOG_FILE):
+        assert any(part.startswith(TEST_DIRS_PREFIX) for part in path.parts), path
+    # Read at call time, also by the processes a test starts: this test's own folders.
+    code = ("import platformdirs as p; print(p.user_config_dir(), p.user_data_dir(), "
+            "p.user_state_dir(), p.user_cache_dir(), p.user_runtime_dir())")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == [str(user_dirs / d) for d in ("config", "data", "state",
+                                                                 "cache", "run")]
 
 
 def test_the_default_file_is_created_once_and_reads_back_as_the_defaults(tmp_path):
@@ -51,22 +72,62 @@ def test_an_unreadable_file_gives_defaults(tmp_path):
     assert config == Config() and "cannot read" in problems[0]
 
 
+def check_emoji(table, have: dict[str, str], problems: list[str]) -> None:
+    """Each class keeps its default unless the [emoji] table gives it a non-empty string."""
+    if not isinstance(table, dict):
+        assert have == DEFAULT_EMOJI and "'emoji' should be a table" in "\n".join(problems)
+        return
+    assert set(have) == set(DEFAULT_EMOJI)
+    for cls, text in have.items():
+        given = table.get(cls)
+        assert text == (given if isinstance(given, str) and given else DEFAULT_EMOJI[cls])
+
+
+def check_used_or_reported(data: dict, config: Config, problems: list[str]) -> None:
+    """Each setting the file holds is in the config as written (an int where a float is
+    expected is widened), or a problem names it and the default is used; unknown settings
+    are each reported; settings the file lacks keep their defaults."""
+    defaults = Config()
+    for f in fields(Config):
+        have, default = getattr(config, f.name), getattr(defaults, f.name)
+        if f.name not in data:
+            assert have == default, f.name
+        elif f.name == "emoji":
+            check_emoji(data["emoji"], have, problems)
+        elif any(f"'{f.name}'" in p for p in problems if not p.startswith("[emoji]")):
+            assert have == default, f.name
+        else:
+            assert have == data[f.name] and type(have) is type(default), f.name
+    unknown = set(data) - {f.name for f in fields(Config)}
+    assert sum(p.startswith("unknown setting") for p in problems) == len(unknown)
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=300))
-def test_any_text_parses_to_a_config_and_one_line_problems(text):
+def test_any_text_gives_the_values_it_holds_or_defaults_with_one_line_problems(text):
     config, problems = parse(text)
-    assert isinstance(config, Config)
     assert all(isinstance(p, str) and "\n" not in p for p in problems)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        assert config == Config() and len(problems) == 1 and "not valid TOML" in problems[0]
+        return
+    check_used_or_reported(data, config, problems)
 
 
 @settings(max_examples=100, deadline=None)
 @given(st.dictionaries(st.sampled_from(["hotkey", "fps", "window", "threshold", "camera",
                                         "typer", "fallback", "web_port", "emoji"]),
                        st.one_of(st.integers(-5, 5), st.floats(-2, 2, allow_nan=False),
-                                 st.text(max_size=8), st.booleans())))
-def test_wrong_types_never_crash(values):
-    import json
-
+                                 st.text(st.characters(blacklist_categories=("Cc", "Cs")),
+                                         max_size=8),
+                                 st.booleans())))
+def test_a_value_of_the_wrong_type_is_reported_and_replaced_by_its_default(values):
     text = "\n".join(f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in values.items())
-    config, problems = parse(text.replace("true", "true").replace("false", "false"))
-    assert isinstance(config, Config)
+    config, problems = parse(text)
+    check_used_or_reported(values, config, problems)
+    defaults = Config()
+    for name, value in values.items():
+        default = getattr(defaults, name)
+        if type(value) is not type(default) and not (type(default) is float and type(value) is int):
+            assert getattr(config, name) == default and f"'{name}'" in "\n".join(problems)

@@ -52,7 +52,7 @@ class FlakyCamera(Source):
 
 
 @pytest.fixture
-def watch(astronaut, model_path):
+def watch(model_path):
     engines = []
 
     def start(camera: FlakyCamera) -> Engine:
@@ -67,8 +67,8 @@ def watch(astronaut, model_path):
 
 
 @pytest.fixture
-def camera(astronaut) -> FlakyCamera:
-    return FlakyCamera(frames_of(astronaut, 10))
+def camera(smile) -> FlakyCamera:
+    return FlakyCamera(frames_of(smile, 10))
 
 
 def smiling(engine: Engine) -> bool:

@@ -56,7 +56,7 @@ def test_wrong_architecture_is_caught_before_the_first_frame(tmp_path):
         Classifier(path)
 
 
-def test_the_command_line_exits_3_with_one_line_naming_the_file(tmp_path, astronaut):
+def test_the_command_line_exits_3_with_one_line_naming_the_file(tmp_path):
     path = tmp_path / "broken.onnx"
     path.write_bytes(b"junk")
     done = subprocess.run([sys.executable, "-m", "face2emoji_tray", "predict", "x.png",

@@ -10,6 +10,7 @@ from face2emoji_tray.classifier import Classifier
 from face2emoji_tray.emoji import FACE_CLASSES
 from face2emoji_tray.face import FaceFinder, to_input
 from tests.conftest import ROOT, fer_faces
+from tests.media import SMILE_JPG, read_photo
 from training import export, train
 
 
@@ -46,11 +47,9 @@ def test_the_export_is_a_loadable_model_with_its_metadata(tiny_run, tmp_path, op
 
 
 def real_crops(spec) -> list[np.ndarray]:
-    """A smiling astronaut through the face stage, and public_test faces as whole images."""
-    from skimage import data
-
+    """A smiling portrait through the face stage, and public_test faces as whole images."""
     with FaceFinder(spec) as finder:
-        crops = [finder.prepare(data.astronaut()[..., ::-1].copy()).face.crop]
+        crops = [finder.prepare(read_photo(SMILE_JPG)).face.crop]
         for cls in ("happy", "sad", "surprise", "angry", "fear", "neutral"):
             crops += [finder.prepare(f, whole_image=True).face.crop for f in fer_faces(cls, 3)]
     return crops

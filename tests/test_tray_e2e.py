@@ -28,8 +28,8 @@ def desk(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def smile_video(tmp_path_factory, astronaut) -> Path:
-    return write_video(tmp_path_factory.mktemp("video") / "smile.avi", frames_of(astronaut, 40))
+def smile_video(tmp_path_factory, smile) -> Path:
+    return write_video(tmp_path_factory.mktemp("video") / "smile.avi", frames_of(smile, 40))
 
 
 def run(env, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
@@ -115,10 +115,10 @@ def clearest(recognizer, faces: list[np.ndarray], label: str) -> np.ndarray:
 
 
 def test_neutral_then_smiling_changes_the_typed_emoji_once_and_does_not_flicker(
-        desk, tmp_path, astronaut, recognizer):
+        desk, tmp_path, smile, recognizer):
     neutral = clearest(recognizer, fer_faces("neutral", 30), "neutral")
     video = write_video(tmp_path / "neutral_then_smile.avi",
-                        frames_of(neutral, 40) + frames_of(astronaut, 40), fps=10)
+                        frames_of(neutral, 40) + frames_of(smile, 40), fps=10)
     field = Field(desk, tmp_path)
     app = start_app(desk, video, tmp_path)  # 4 s of a neutral face, then 4 s of a smile, looped
     try:
