@@ -7,8 +7,10 @@ never drift apart.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -91,6 +93,11 @@ class Classifier:
     @property
     def spec(self) -> InputSpec:
         return self.info.spec
+
+    @cached_property
+    def sha256(self) -> str:
+        """The model file's SHA-256: a profile is valid for this exact model only."""
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()
 
     @property
     def has_features(self) -> bool:

@@ -1,8 +1,9 @@
 """The `face2emoji` command: the tray app by default, and its tools beside it.
 
     face2emoji [--source PATH|INDEX] [--hotkey HOTKEY] [--config PATH]   the tray app
-    face2emoji predict PATH... [--json] [--face-crop]                    classify photos
-    face2emoji eval DIR [--face-crop] [--out DIR]                        score a labelled set
+    face2emoji predict PATH... [--json] [--face-crop] [--profile F]      classify photos
+    face2emoji eval DIR [--face-crop] [--out DIR] [--profile F]          score a labelled set
+    face2emoji calibrate DIR [--profile F] | --forget                    teach it your faces
     face2emoji doctor                                                    can it run here?
     face2emoji type-now | status | pause | resume | quit                 ask the running app
     face2emoji web [--port N] [--no-browser]                             the local preview page
@@ -18,6 +19,7 @@ import sys
 from pathlib import Path
 
 from face2emoji_tray.classifier import EXPRESSION_MODEL, EYE_MODEL, ModelError
+from face2emoji_tray.profile import ProfileError
 
 EXIT_ERROR, EXIT_USAGE, EXIT_MODEL, EXIT_RUNNING = 1, 2, 3, 4
 ASK_COMMANDS = {"type-now": "type", "status": "status", "pause": "pause", "resume": "resume",
@@ -48,13 +50,30 @@ def cmd_tray(args: argparse.Namespace) -> int:
     return app.run(hotkey)
 
 
+def chosen_profile(args: argparse.Namespace, model):
+    """--profile FILE, --no-profile, or by default the user's own profile where there is one
+    (a broken or foreign one is reported in one line and not used)."""
+    from face2emoji_tray import profile
+
+    if args.no_profile:
+        return None
+    if args.profile is not None:
+        return profile.load(args.profile, model.sha256)
+    found, note = profile.load_default(model.sha256)
+    if found is None and note:
+        print(f"face2emoji: {note} (not used)", file=sys.stderr)
+    return found
+
+
 def cmd_predict(args: argparse.Namespace) -> int:
     from face2emoji_tray import images
+    from face2emoji_tray.classifier import Classifier
     from face2emoji_tray.config import load
     from face2emoji_tray.recognizer import Recognizer
 
     emoji = load()[0].emoji
-    recognizer = Recognizer(args.model)
+    model = Classifier(args.model)
+    recognizer = Recognizer(model, profile=chosen_profile(args, model))
     code = 0
     for path in images.walk(args.paths):
         try:
@@ -103,7 +122,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     items = labelled_images(args.dir)
     if not items:
         return fail(f"{args.dir}: no images in class folders (DIR/happy/*.jpg, ...)")
-    recognizer = Recognizer(args.model)
+    from face2emoji_tray.classifier import Classifier
+
+    model = Classifier(args.model)
+    recognizer = Recognizer(model, profile=chosen_profile(args, model))
     truth, predicted = [], []
     for path, cls in items:
         try:
@@ -122,6 +144,46 @@ def cmd_eval(args: argparse.Namespace) -> int:
     print(evaluate.table(result))
     js, png = evaluate.write(cm, rows, cols, result, args.out, title=str(args.dir))
     print(f"wrote {js} and {png}")
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Photos of one person in DIR/<class>/ → a profile of their faces."""
+    from face2emoji_tray import images, profile
+    from face2emoji_tray.recognizer import Recognizer
+
+    target = args.profile or profile.default_path()
+    if args.forget:
+        print(f"forgot {target}" if profile.forget(target) else f"no profile at {target}")
+        return 0
+    if args.dir is None or not args.dir.is_dir():
+        return fail(f"{args.dir}: not a folder (DIR/happy/*.jpg, DIR/neutral/*.jpg, ...)", EXIT_USAGE)
+    recognizer = Recognizer(args.model)
+    if not recognizer.classifier.has_features:
+        return fail(f"{args.model}: this model has no features output; export it again", EXIT_MODEL)
+    features: dict[str, list] = {}
+    for path, cls in labelled_images(args.dir):
+        if cls not in recognizer.classifier.classes:
+            print(f"{path}: skipped: {cls} is read from the eyes, not calibrated", file=sys.stderr)
+            continue
+        try:
+            reading = recognizer.read(images.read(path), whole_image=args.face_crop)
+        except images.ImageError as exc:
+            print(f"{path}: skipped: {exc}", file=sys.stderr)
+            continue
+        if reading.faces != 1 or reading.features is None:
+            why = "no face found" if reading.faces == 0 else f"{reading.faces} faces, need one"
+            print(f"{path}: skipped: {why}", file=sys.stderr)
+            continue
+        features.setdefault(cls, []).append(reading.features)
+    recognizer.close()
+    built = profile.Profile.build(recognizer.classifier.sha256, features)
+    if not built.active:
+        return fail(f"{args.dir}: usable photos of {len(built.prototypes)} class(es); a profile "
+                    f"needs at least {profile.MIN_CLASSES}")
+    for cls, n in built.photos.items():
+        print(f"{cls}: {n} photo{'s' * (n != 1)}")
+    print(f"wrote {profile.save(built, target)}")
     return 0
 
 
@@ -155,6 +217,11 @@ def parser() -> argparse.ArgumentParser:
     model = argparse.ArgumentParser(add_help=False)
     model.add_argument("--model", type=Path, default=EXPRESSION_MODEL,
                        help="expression model (.onnx, default: the shipped one)")
+    who = argparse.ArgumentParser(add_help=False)
+    mine = who.add_mutually_exclusive_group()
+    mine.add_argument("--profile", type=Path, help="a profile made by `calibrate` "
+                                                   "(default: yours, where you made one)")
+    mine.add_argument("--no-profile", action="store_true", help="the global model alone")
     ap.add_argument("--source", help="camera index, video file or image folder "
                                      "(default: the config's camera)")
     ap.add_argument("--hotkey", help="e.g. '<ctrl>+<alt>+e' (default: the config's)")
@@ -162,16 +229,23 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--model", type=Path, default=EXPRESSION_MODEL, help=argparse.SUPPRESS)
     ap.set_defaults(run=cmd_tray)
     sub = ap.add_subparsers(dest="command", metavar="COMMAND")
-    p = sub.add_parser("predict", parents=[model], help="classify photos")
+    p = sub.add_parser("predict", parents=[model, who], help="classify photos")
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument("--face-crop", action="store_true", help="each image already is a face crop")
     p.set_defaults(run=cmd_predict)
-    p = sub.add_parser("eval", parents=[model], help="score a labelled set DIR/<class>/*")
+    p = sub.add_parser("eval", parents=[model, who], help="score a labelled set DIR/<class>/*")
     p.add_argument("dir", type=Path, metavar="DIR")
     p.add_argument("--face-crop", action="store_true", help="each image already is a face crop")
     p.add_argument("--out", type=Path, default=Path("."), help="where confusion.{png,json} go")
     p.set_defaults(run=cmd_eval)
+    p = sub.add_parser("calibrate", parents=[model],
+                       help="teach it your faces from photos in DIR/<class>/ (one each is enough)")
+    p.add_argument("dir", type=Path, nargs="?", metavar="DIR")
+    p.add_argument("--profile", type=Path, help="write this file (default: your own profile)")
+    p.add_argument("--forget", action="store_true", help="delete the profile")
+    p.add_argument("--face-crop", action="store_true", help="each image already is a face crop")
+    p.set_defaults(run=cmd_calibrate)
     sub.add_parser("doctor", help="check that everything the app needs is here").set_defaults(
         run=cmd_doctor)
     for name, what in (("type-now", "type the current emoji (bind it to a desktop shortcut)"),
@@ -191,5 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except ModelError as exc:
         return fail(str(exc), EXIT_MODEL)
+    except ProfileError as exc:
+        return fail(str(exc))
     except KeyboardInterrupt:
         return 130

@@ -12,6 +12,7 @@ import numpy as np
 from face2emoji_tray.classifier import EXPRESSION_MODEL, EYE_MODEL, Classifier, loaded
 from face2emoji_tray.eyes import EyeReader, Eyes, WinkRule
 from face2emoji_tray.face import FaceFinder
+from face2emoji_tray.profile import Profile
 
 
 @dataclass
@@ -23,6 +24,7 @@ class Reading:
     eyes: Eyes | None = None
     box: tuple[int, int, int, int] | None = None
     note: str = ""
+    features: np.ndarray | None = None  # the model's penultimate features (a profile's input)
 
     def label(self, rule: WinkRule = WinkRule()) -> str | None:
         """The still-image decision: a clear wink wins, else the most likely expression."""
@@ -37,10 +39,12 @@ class Recognizer:
     """Not thread-safe (mediapipe): one per thread."""
 
     def __init__(self, model: Path | str | Classifier = EXPRESSION_MODEL,
-                 eye_model: Path | str | Classifier = EYE_MODEL) -> None:
+                 eye_model: Path | str | Classifier = EYE_MODEL,
+                 profile: Profile | None = None) -> None:
         self.classifier = loaded(model)
         self.eyes = EyeReader(eye_model)
         self.finder = FaceFinder(self.classifier.spec)
+        self.profile = profile  # the user's own faces; may be swapped while running
 
     def close(self) -> None:
         self.finder.close()
@@ -50,5 +54,10 @@ class Recognizer:
         if found.face is None:
             return Reading(found.count, note="; ".join(found.notes))
         face = found.face
-        return Reading(found.count, self.classifier.predict(face.crop), self.eyes.read(face),
-                       face.box)
+        outputs = self.classifier.run([face.crop])
+        probs, features = outputs[0][0], (outputs[1][0] if len(outputs) > 1 else None)
+        profile = self.profile
+        if profile is not None and features is not None:
+            probs = profile.apply(self.classifier.classes, probs, features)
+        return Reading(found.count, dict(zip(self.classifier.classes, map(float, probs))),
+                       self.eyes.read(face), face.box, features=features)

@@ -9,6 +9,8 @@ A calibration photo is never a test photo:
 - Leave one class out (TFEID, 5 classes; Yale, 4): calibrate on all the person's other
   classes; test the left-out photo, which the profile must not spoil (it keeps the global
   reading for classes it does not know, but the calibrated classes compete with it).
+- The calibration photos themselves (all classes calibrated): what a user sees when trying
+  each face right after teaching it; an upper bound, not a test.
 """
 from __future__ import annotations
 
@@ -68,6 +70,11 @@ def _label(model: Classifier, profile: prof.Profile | None, p: np.ndarray, f: np
     return model.classes[int(np.argmax(q))]
 
 
+def _by_class(shots: dict[str, tuple], classes: dict[str, str] | None) -> dict[str, tuple]:
+    """A person's photos keyed by our class (Yale conditions mapped; others dropped)."""
+    return {(classes or {k: k})[k]: v for k, v in shots.items() if classes is None or k in classes}
+
+
 def measure(model: Classifier, people_t: dict, people_y: dict) -> dict[str, tuple[int, int, int]]:
     """Protocol → (right without a profile, right with it, tests)."""
     res: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
@@ -79,11 +86,16 @@ def measure(model: Classifier, people_t: dict, people_y: dict) -> dict[str, tupl
 
     for name, people, classes in (("tfeid", people_t, None), ("yale", people_y, YALE)):
         for person, shots in people.items():
-            labelled = {(classes or {c: c for c in shots})[k]: v for k, v in shots.items()
-                        if (classes is None or k in classes)}
+            labelled = _by_class(shots, classes)
             for left_out, (p, f) in labelled.items():
                 cal = {c: [v[1]] for c, v in labelled.items() if c != left_out}
                 count(f"{name} leave-one-class-out", left_out, prof.Profile.build("", cal), p, f)
+    for name, people, classes in (("tfeid", people_t, None), ("yale", people_y, YALE)):
+        for person, shots in people.items():
+            labelled = _by_class(shots, classes)
+            profile = prof.Profile.build("", {c: [v[1]] for c, v in labelled.items()})
+            for cls, (p, f) in labelled.items():
+                count(f"{name} calibration photos", cls, profile, p, f)
     for person, shots in people_y.items():
         cal = {YALE[k]: [shots[k][1]] for k in YALE if k in shots}
         profile = prof.Profile.build("", cal)

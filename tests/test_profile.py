@@ -1,0 +1,108 @@
+"""Teach it my faces from the command line: a person's photos make a profile, predict and eval
+use it (yours by default, or --profile / --no-profile), and a broken or foreign profile is
+refused in one line and never overwritten."""
+from __future__ import annotations
+
+import json
+import os
+import stat
+import zipfile
+
+import cv2
+import numpy as np
+import pytest
+
+from tests.conftest import SHARED
+from tests.test_cli import face2emoji
+
+YALE = {"happy": "happy", "normal": "neutral", "sad": "sad", "surprised": "surprised"}
+PERSON = "subject03"  # read as neutral when sad, without a profile
+
+
+@pytest.fixture(scope="module")
+def faces_dir(tmp_path_factory):
+    """One Yale person's photos, one per class, as DIR/<class>/ — plus a photo with no face."""
+    folder = tmp_path_factory.mktemp("my-faces")
+    with zipfile.ZipFile(SHARED / "posed" / "posed.zip") as z:
+        for condition, cls in YALE.items():
+            (folder / cls).mkdir()
+            (folder / cls / "me.png").write_bytes(z.read(f"yale/{condition}/{PERSON}.png"))
+    cv2.imwrite(str(folder / "happy" / "wall.png"), np.full((240, 320, 3), 180, np.uint8))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def my_profile(faces_dir, tmp_path_factory):
+    path = tmp_path_factory.mktemp("profile") / "me.json"
+    done = face2emoji("calibrate", str(faces_dir), "--profile", str(path))
+    assert done.returncode == 0, done.stderr
+    return path, done
+
+
+def labels(*args: str) -> dict[str, str]:
+    done = face2emoji("predict", "--json", *args)
+    assert done.returncode == 0, done.stderr
+    return {os.path.basename(os.path.dirname(r["path"])): r["label"]
+            for r in map(json.loads, done.stdout.splitlines())}
+
+
+def test_calibrate_says_what_it_used_and_skips_a_photo_without_a_face(my_profile):
+    path, done = my_profile
+    assert done.stdout.splitlines()[:4] == ["happy: 1 photo", "neutral: 1 photo", "sad: 1 photo",
+                                            "surprised: 1 photo"]
+    assert "wall.png: skipped: no face found" in done.stderr
+
+
+def test_the_profile_is_private_small_and_holds_no_image(my_profile):
+    path, _ = my_profile
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert path.stat().st_size <= 100_000
+    data = json.loads(path.read_text())
+    assert data["format"] == 1 and len(data["model_sha256"]) == 64
+    assert set(data["classes"]) == {"happy", "neutral", "sad", "surprised"}
+
+
+def test_with_my_profile_my_sad_face_reads_sad(faces_dir, my_profile):
+    photos = [str(faces_dir / c / "me.png") for c in YALE.values()]
+    assert labels("--no-profile", *photos)["sad"] == "neutral"  # the global model alone
+    assert labels("--profile", str(my_profile[0]), *photos) == {c: c for c in YALE.values()}
+
+
+def test_my_own_profile_is_used_by_default_and_forgotten_on_request(faces_dir):
+    sad = str(faces_dir / "sad" / "me.png")
+    assert face2emoji("calibrate", str(faces_dir)).returncode == 0  # the user's own profile
+    assert labels(sad) == {"sad": "sad"}
+    done = face2emoji("calibrate", "--forget")
+    assert done.returncode == 0 and done.stdout.startswith("forgot ")
+    assert labels(sad) == {"sad": "neutral"}
+
+
+def test_a_profile_for_another_model_is_refused(my_profile, tmp_path, faces_dir):
+    data = json.loads(my_profile[0].read_text())
+    data["model_sha256"] = "0" * 64
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps(data))
+    done = face2emoji("predict", "--profile", str(other), str(faces_dir / "sad" / "me.png"))
+    assert done.returncode == 1
+    assert "made for another expression model" in done.stderr
+    assert json.loads(other.read_text()) == data  # kept as it was
+
+
+def test_a_broken_profile_of_mine_is_reported_ignored_and_kept(faces_dir, user_dirs):
+    mine = user_dirs / "data" / "face2emoji" / "profile.json"
+    mine.parent.mkdir(parents=True)
+    mine.write_text("{not json")
+    done = face2emoji("predict", "--json", str(faces_dir / "sad" / "me.png"))
+    assert done.returncode == 0
+    assert "not a readable Face2Emoji profile" in done.stderr and "(not used)" in done.stderr
+    assert json.loads(done.stdout)["label"] == "neutral"
+    assert mine.read_text() == "{not json"
+
+
+def test_one_class_is_not_enough_for_a_profile(faces_dir, tmp_path):
+    one = tmp_path / "one" / "happy"
+    one.mkdir(parents=True)
+    (one / "me.png").write_bytes((faces_dir / "happy" / "me.png").read_bytes())
+    done = face2emoji("calibrate", str(one.parent), "--profile", str(tmp_path / "p.json"))
+    assert done.returncode == 1 and "at least 2" in done.stderr
+    assert not (tmp_path / "p.json").exists()
