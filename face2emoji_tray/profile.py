@@ -155,3 +155,42 @@ def forget(path: Path | None = None) -> bool:
         return True
     except FileNotFoundError:
         return False
+
+
+class Watcher:
+    """The user's own profile as it is on disk now, for a long-running app: re-read when the
+    file appears, changes or goes (the page saved one, or the user chose "Forget my faces"),
+    so a new profile is used without a restart. Checks the file at most every `every` s."""
+
+    def __init__(self, model_sha256: str, path: Path | None = None, every: float = 1.0) -> None:
+        self.model_sha256, self.path, self.every = model_sha256, path, every
+        self._seen: tuple | None = ()  # the file's (mtime, size) last read; None: no file
+        self._checked = float("-inf")
+        self._profile: Profile | None = None
+        self.note = ""  # one line: "your faces" in use, or why a file is not used
+
+    def current(self) -> Profile | None:
+        now = time.monotonic()
+        if now - self._checked < self.every:
+            return self._profile
+        self._checked = now
+        path = self.path or default_path()
+        try:
+            st = path.stat()
+            seen = (st.st_mtime_ns, st.st_size)
+        except FileNotFoundError:
+            seen = None
+        if seen != self._seen:
+            self._seen = seen
+            self._reload(path, seen is not None)
+        return self._profile
+
+    def _reload(self, path: Path, exists: bool) -> None:
+        self._profile, self.note = None, ""
+        if not exists:
+            return
+        try:
+            self._profile = load(path, self.model_sha256)
+            self.note = "your faces" if self._profile.active else ""
+        except ProfileError as exc:
+            self.note = str(exc)

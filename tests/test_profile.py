@@ -106,3 +106,18 @@ def test_one_class_is_not_enough_for_a_profile(faces_dir, tmp_path):
     done = face2emoji("calibrate", str(one.parent), "--profile", str(tmp_path / "p.json"))
     assert done.returncode == 1 and "at least 2" in done.stderr
     assert not (tmp_path / "p.json").exists()
+
+
+def test_a_running_app_picks_up_a_new_profile_and_forgets_it(my_profile, tmp_path):
+    from face2emoji_tray.profile import Watcher
+
+    mine = tmp_path / "profile.json"
+    sha = json.loads(my_profile[0].read_text())["model_sha256"]
+    watcher = Watcher(sha, mine, every=0)
+    assert watcher.current() is None and watcher.note == ""
+    mine.write_bytes(my_profile[0].read_bytes())  # the page saved one
+    assert watcher.current() is not None and watcher.note == "your faces"
+    mine.write_text("{broken")
+    assert watcher.current() is None and "not a readable" in watcher.note
+    mine.unlink()  # "Forget my faces"
+    assert watcher.current() is None and watcher.note == ""
