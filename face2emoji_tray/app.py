@@ -87,8 +87,8 @@ class App:
         else:
             self.autostart.disable()
 
-    def describe(self) -> str:
-        return "; ".join([self.engine.status().describe(), *self.problems])
+    def describe(self, confidence: bool = True) -> str:
+        return "; ".join([self.engine.status().describe(confidence), *self.problems])
 
     def command(self, command: str) -> str:
         if command == "type":

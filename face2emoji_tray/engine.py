@@ -53,10 +53,10 @@ class Status:
     problem: str = ""  # a fault, one line; "" when frames flow
     paused: bool = False
 
-    def describe(self) -> str:
+    def describe(self, confidence: bool = True) -> str:
         if self.paused:
             return "paused (camera off)"
-        return self.problem or self.state.describe()
+        return self.problem or self.state.describe(confidence)
 
 
 class Engine:
@@ -120,11 +120,14 @@ class Engine:
                 lambda: done() or self._stop.is_set() or self._paused != paused, seconds)
 
     def _publish(self) -> None:
+        """Tell the tray, only when what it shows changes. Its icon and menu line follow the
+        status without its confidence, which changes with every frame: each redraw writes an
+        icon file and rebuilds the menu."""
         status = self.status()
-        key = f"{status.describe()}|{status.state.label}"
-        if key == self._published:
+        shown = status.describe(confidence=False)
+        if shown == self._published:
             return
-        self._published = key
+        self._published = shown
         try:
             self._on_change(status)
         except Exception as exc:  # the tray's trouble must not stop the watching

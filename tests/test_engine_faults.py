@@ -13,7 +13,7 @@ import pytest
 from face2emoji_tray.camera import CameraError, Source
 from face2emoji_tray.classifier import Classifier
 from face2emoji_tray.config import Config
-from face2emoji_tray.engine import STALL, Engine
+from face2emoji_tray.engine import STALL, Engine, Status
 from face2emoji_tray.recognizer import Recognizer
 from tests.media import frames_of
 from tests.waiting import wait_for
@@ -269,3 +269,25 @@ def test_a_camera_that_gives_no_frame_is_a_fault_and_is_let_go(watch, astronaut)
     assert camera.released.is_set() and engine.emoji_now()[0] == ""
     camera.hang = False
     wait_for(lambda: smiling(engine), 30, "watching again")
+
+
+def test_the_tray_is_told_only_when_what_it_shows_changes(watch, astronaut):
+    chin_hidden = astronaut.copy()
+    chin_hidden[154:175, 178:271] = 128  # her chin: still happy, but less sure (≈69% vs 88%)
+    plain, hidden = frames_of(astronaut, 6), frames_of(chin_hidden, 6)
+    camera = FlakyCamera([hidden[i] if i % 3 == 2 else plain[i] for i in range(6)])
+    shown: list[Status] = []
+    engine = watch(camera, on_change=shown.append)
+    wait_for(lambda: smiling(engine), 30, "a smile")
+    told, reads, percentages = len(shown), camera._n, set()
+    while camera._n < reads + 15:  # three seconds of the same smile
+        percentages.add(engine.status().describe())
+        time.sleep(0.05)
+    assert len(percentages) > 1  # the confidence moved from frame to frame...
+    assert len(shown) == told  # ...and the tray was not redrawn for it
+    assert shown[-1].describe(confidence=False) == "happy"
+    lines = [s.describe(confidence=False) for s in shown]
+    assert all(a != b for a, b in zip(lines, lines[1:]))
+    engine.set_paused(True)
+    wait_for(lambda: len(shown) == told + 1, 5, "the paused status")
+    assert shown[-1].describe(confidence=False) == "paused (camera off)"
