@@ -107,7 +107,7 @@ def watch(astronaut, model_path):
     engines = []
 
     def start(camera: FlakyCamera, make_recognizer=None, on_change=None) -> Engine:
-        make = make_recognizer or (lambda: Recognizer(model_path))
+        make = make_recognizer or (lambda: Recognizer(model_path, video=True))
         engine = Engine(camera, make, Config(fallback=""), on_change)
         engine.start()
         engines.append(engine)
@@ -209,7 +209,7 @@ def test_a_model_error_is_reported_then_watching_resumes(watch, camera, model_pa
     made = []
 
     def make() -> Recognizer:
-        made.append(Recognizer(model))
+        made.append(Recognizer(model, video=True))
         return made[-1]
     engine = watch(camera, make)
     wait_for(lambda: smiling(engine), 30, "a smile")
@@ -232,7 +232,7 @@ def test_models_that_fail_to_load_are_retried(watch, camera, model_path):
     def make() -> Recognizer:
         if failures:
             raise failures.pop()
-        return Recognizer(model_path)
+        return Recognizer(model_path, video=True)
     engine = watch(camera, make)
     wait_for(lambda: engine.status().problem, 30, "the fault")
     assert engine.status().problem == ("the models could not be loaded (RuntimeError: "
