@@ -25,6 +25,15 @@ def frames_of(photo: np.ndarray, count: int, size=(640, 480), side: int = 300) -
     return out
 
 
+def wavering_smile(astronaut: np.ndarray, count: int) -> list[np.ndarray]:
+    """Frames of the astronaut's smile whose confidence moves as a real face's does: every
+    third has her chin hidden (still happy, ≈69% instead of 88%)."""
+    chin_hidden = astronaut.copy()
+    chin_hidden[154:175, 178:271] = 128
+    plain, hidden = frames_of(astronaut, count), frames_of(chin_hidden, count)
+    return [hidden[i] if i % 3 == 2 else plain[i] for i in range(count)]
+
+
 def write_video(path: Path, frames: list[np.ndarray], fps: float = 10) -> Path:
     h, w = frames[0].shape[:2]
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (w, h))
