@@ -2,8 +2,11 @@
 paused, hotkey → text latency; with --soak-minutes, a soak (RSS growth, threads, file
 descriptors, every press typed exactly one emoji).
 
-    .venv/bin/python -m bench.app [--seconds 60] [--presses 40]
+    .venv/bin/python -m bench.app [--seconds 60] [--presses 40] [--wavering]
     .venv/bin/python -m bench.app --soak-minutes 30          # not part of CI
+
+--wavering watches a smile whose confidence moves from frame to frame, as a real face's
+does (the default video's stays at 88%): what the tray must not redraw for.
 """
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from pathlib import Path
 
 from bench.common import record, rss_mb, stats
 from tests.desktop import desktop
-from tests.media import SMILE_JPG, frames_of, read_photo, write_video
+from tests.media import SMILE_JPG, frames_of, read_photo, wavering_smile, write_video
 from tests.processes import ask
 from tests.waiting import wait_for
 
@@ -74,9 +77,11 @@ def main() -> None:
     ap.add_argument("--presses", type=int, default=40)
     ap.add_argument("--soak-minutes", type=float, default=0)
     ap.add_argument("--fps", type=float, help="frames analysed per second (default: the app's)")
+    ap.add_argument("--wavering", action="store_true", help="a smile of moving confidence")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp, desktop(Path(tmp)) as env:
-        video = write_video(Path(tmp) / "smile.avi", frames_of(read_photo(SMILE_JPG), 50))
+        smile = (wavering_smile if args.wavering else frames_of)(read_photo(SMILE_JPG), 50)
+        video = write_video(Path(tmp) / "smile.avi", smile)
         field_out = Path(tmp) / "field.txt"
         field = subprocess.Popen([sys.executable, str(ROOT / "tests" / "field.py"), str(field_out)],
                                  env=env, stdout=subprocess.PIPE, text=True)

@@ -1,6 +1,9 @@
 """Per-stage cost of one 640x480 frame on one thread, and the whole pipeline's frame rate.
 
-    .venv/bin/python -m bench.stages [--frames 200]
+    .venv/bin/python -m bench.stages [--frames 200] [--video]
+
+--video measures the face stage as the tray runs it on a camera (the face mesh tracks the
+face from frame to frame); without it, as for stills (each frame on its own).
 """
 from __future__ import annotations
 
@@ -25,13 +28,15 @@ from tests.media import SMILE_JPG, frames_of, read_photo  # noqa: E402
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--frames", type=int, default=200)
-    n = ap.parse_args().frames
+    ap.add_argument("--video", action="store_true", help="the face stage in video mode")
+    args = ap.parse_args()
+    n = args.frames
     cv2.setNumThreads(1)
     frames = frames_of(read_photo(SMILE_JPG), 50)
     jpegs = [cv2.imencode(".jpg", f)[1] for f in frames]
     model = Classifier(threads=1)
     eyes = EyeReader()
-    finder = FaceFinder(model.spec)
+    finder = FaceFinder(model.spec, video=args.video)
     frame = frames[0]
     box = max(finder.detect(frame), key=lambda b: b[2] * b[3])
     landmarks = finder._landmarks(frame, box)
@@ -44,7 +49,8 @@ def main() -> None:
         "expression classifier": timed(lambda: model.probs([face.crop]), n),
         "eye-state classifier": timed(lambda: eyes.read(face), n),
     }
-    recognizer, smoother = Recognizer(model, eyes.model), Smoother()  # the models loaded above
+    recognizer = Recognizer(model, eyes.model, video=args.video)  # the models loaded above
+    smoother = Smoother()
     reading = recognizer.read(frame)
     rows["smoother"] = timed(lambda: smoother.add(time.monotonic(), reading), n)
     times = []
@@ -54,7 +60,7 @@ def main() -> None:
         times.append(time.perf_counter() - t)
     rows["whole pipeline"] = stats(times)
     rows["pipeline frames/s (one thread)"] = 1000 / rows["whole pipeline"]["median_ms"]
-    record("stages", rows)
+    record("stages-video" if args.video else "stages", rows)
 
 
 if __name__ == "__main__":

@@ -48,7 +48,7 @@ class App:
         self._typing = threading.Lock()
         self._showing = threading.Lock()
         self.tray = None
-        self.engine = Engine(source, lambda: Recognizer(model, eye_model), config,
+        self.engine = Engine(source, lambda: Recognizer(model, eye_model, video=True), config,
                              lambda _status: self._show_latest())
         self.server = ControlServer(self.command)
         try:
@@ -87,8 +87,8 @@ class App:
         else:
             self.autostart.disable()
 
-    def describe(self) -> str:
-        return "; ".join([self.engine.status().describe(), *self.problems])
+    def describe(self, confidence: bool = True) -> str:
+        return "; ".join([self.engine.status().describe(confidence), *self.problems])
 
     def command(self, command: str) -> str:
         if command == "type":

@@ -2,8 +2,11 @@
 
 It publishes the latest State and a one-line status; the tray, the hotkey and the local
 socket only read them, so nothing they do can block the camera, and the camera can never
-block them. Camera faults are reported and retried with back-off; pausing releases the
-device (its light goes off).
+block them. Frames are read in one more thread (camera.FrameReader), so a camera stuck
+inside read() cannot keep the watcher from pausing (the device is released, its light goes
+off), from reporting the stall, or from stopping. Any fault — the camera's, the models', an
+error OpenCV, mediapipe or ONNX Runtime raises — is logged in one line, shown as the status
+(the tray's first menu line), and retried with back-off: the watcher never dies of one.
 """
 from __future__ import annotations
 
@@ -13,25 +16,47 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from face2emoji_tray.camera import Backoff, CameraError, Source, pace
+import numpy as np
+
+from face2emoji_tray.camera import Backoff, CameraError, FrameReader, Source
 from face2emoji_tray.config import Config
-from face2emoji_tray.recognizer import Recognizer
 from face2emoji_tray.face import FaceError
+from face2emoji_tray.recognizer import Reading, Recognizer
 from face2emoji_tray.smoother import EXPRESSION, Smoother, State
 
 log = logging.getLogger(__name__)
+
+STALL = 5.0  # seconds an open camera may give no frame before that is a fault
+REFRESH = 0.5  # seconds between status updates while waiting for a frame
+
+
+class StageError(RuntimeError):
+    """The face stage or a model failed in a way of its own (mediapipe, ONNX Runtime)."""
+
+
+def one_line(exc: BaseException) -> str:
+    """'Type: first line': OpenCV's and ONNX Runtime's messages run over several lines."""
+    first = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
+    return f"{type(exc).__name__}: {first}"[:200] if first else type(exc).__name__
+
+
+def fault_message(exc: Exception) -> str:
+    """Our own errors already read as one line for the user; anything else is named."""
+    if isinstance(exc, (CameraError, FaceError, StageError)):
+        return str(exc)
+    return f"unexpected error ({one_line(exc)})"
 
 
 @dataclass(frozen=True)
 class Status:
     state: State
-    problem: str = ""  # a camera fault, one line; "" when frames flow
+    problem: str = ""  # a fault, one line; "" when frames flow
     paused: bool = False
 
-    def describe(self) -> str:
+    def describe(self, confidence: bool = True) -> str:
         if self.paused:
             return "paused (camera off)"
-        return self.problem or self.state.describe()
+        return self.problem or self.state.describe(confidence)
 
 
 class Engine:
@@ -39,10 +64,11 @@ class Engine:
                  on_change: Callable[[Status], None] | None = None) -> None:
         self.source, self.config = source, config
         self._make_recognizer = make_recognizer
+        self._recognizer: Recognizer | None = None  # the watcher thread's, made when needed
         self._on_change = on_change or (lambda status: None)
         self._smoother = Smoother(config.window, config.threshold, wink_hold=config.wink_hold)
-        self._lock = threading.Lock()
-        self._wake = threading.Event()
+        self._lock = threading.Lock()  # the state that status() reads
+        self._signal = threading.Condition()  # pause, resume, stop, or a frame has come
         self._stop = threading.Event()
         self._paused = False
         self._problem = ""
@@ -55,13 +81,13 @@ class Engine:
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
-        self._wake.set()
+        self._notify()
         self._thread.join(timeout)
 
     def set_paused(self, paused: bool) -> None:
         with self._lock:
             self._paused = paused
-        self._wake.set()
+        self._notify()
 
     @property
     def paused(self) -> bool:
@@ -81,53 +107,143 @@ class Engine:
         return self.config.emoji[status.state.label], status.describe()
 
     # --- the thread ---
+    def _notify(self) -> None:
+        with self._signal:
+            self._signal.notify_all()
+
+    def _wait(self, seconds: float | None, done: Callable[[], bool] = lambda: False) -> None:
+        """Wait up to `seconds` (None: no limit) for `done()`; a pause, a resume or a stop
+        cuts the wait short."""
+        paused = self._paused
+        with self._signal:
+            self._signal.wait_for(
+                lambda: done() or self._stop.is_set() or self._paused != paused, seconds)
+
     def _publish(self) -> None:
+        """Tell the tray, only when what it shows changes. Its icon and menu line follow the
+        status without its confidence, which changes with every frame: each redraw writes an
+        icon file and rebuilds the menu."""
         status = self.status()
-        key = f"{status.describe()}|{status.state.label}"
-        if key != self._published:
-            self._published = key
+        shown = status.describe(confidence=False)
+        if shown == self._published:
+            return
+        self._published = shown
+        try:
             self._on_change(status)
+        except Exception as exc:  # the tray's trouble must not stop the watching
+            log.warning("the tray could not be updated: %s", one_line(exc))
+
+    def _run(self) -> None:
+        reader = FrameReader(self.source, self._notify)
+        backoff, tick = Backoff(), time.monotonic()
+        try:
+            while not self._stop.is_set():
+                if self._paused:
+                    self._rest()
+                    continue
+                try:
+                    if not self._watch(reader):
+                        continue
+                except Exception as exc:  # whatever it is: report, back off, try again
+                    self._fault(fault_message(exc), backoff)
+                    continue
+                backoff.reset()
+                tick = self._pace(tick)
+        finally:
+            self.source.release()
+            reader.close()
+            self._drop_recognizer()
+            log.info("engine stopped, camera released")
+
+    def _rest(self) -> None:
+        """Paused: release the device now, even while a read is stuck in it, and wait."""
+        self.source.release()
+        with self._lock:
+            self._smoother.reset()
+            self._problem = ""
+        self._publish()
+        self._wait(None)
+
+    def _watch(self, reader: FrameReader) -> bool:
+        """One frame through the pipeline; False when a pause or a stop came first."""
+        recognizer = self._ready_recognizer()
+        frame = self._next_frame(reader)
+        if frame is None:
+            return False
+        reading = self._read(recognizer, frame)
+        with self._lock:
+            recovered, self._problem = self._problem, ""
+            self._smoother.add(time.monotonic(), reading)
+        if recovered:
+            log.info("recovered (was: %s)", recovered)
+        self._publish()
+        return True
+
+    def _ready_recognizer(self) -> Recognizer:
+        if self._recognizer is None:
+            try:
+                self._recognizer = self._make_recognizer()
+            except Exception as exc:
+                raise StageError(f"the models could not be loaded ({one_line(exc)})") from exc
+        return self._recognizer
+
+    def _read(self, recognizer: Recognizer, frame: np.ndarray) -> Reading:
+        """The frame's reading. After an unexpected error the recognizer is made afresh for
+        the retry: a mediapipe graph that failed may stay broken."""
+        try:
+            return recognizer.read(frame)
+        except FaceError:
+            raise
+        except Exception as exc:
+            self._drop_recognizer()
+            raise StageError(f"the face or expression stage failed ({one_line(exc)})") from exc
+
+    def _drop_recognizer(self) -> None:
+        recognizer, self._recognizer = self._recognizer, None
+        if recognizer is None:
+            return
+        try:
+            recognizer.close()
+        except Exception as exc:  # a graph that failed may fail to close too: drop it anyway
+            log.warning("closing the recognizer failed: %s", one_line(exc))
+
+    def _next_frame(self, reader: FrameReader) -> np.ndarray | None:
+        """The camera's next frame, or None once paused or stopping. No frame for STALL
+        seconds is a fault; meanwhile the status goes on being published, so the tray stops
+        showing an expression as soon as it is older than the smoothing window."""
+        try:
+            if not self.source.is_open:
+                self.source.open()
+            reader.ask()
+            deadline = time.monotonic() + STALL
+            while not reader.answered:
+                if self._paused or self._stop.is_set():
+                    return None
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise CameraError(f"{self.source.name}: no frame for {STALL:.0f} s "
+                                      "(stalled?)")
+                self._wait(min(left, REFRESH), lambda: reader.answered)
+                self._publish()
+            return reader.take()
+        except CameraError:
+            raise
+        except Exception as exc:  # OpenCV's or a driver's own error
+            raise CameraError(f"{self.source.name}: {one_line(exc)}") from exc
 
     def _fault(self, message: str, backoff: Backoff) -> None:
+        """Report (logged once per new message), forget what was seen so nothing stale is
+        typed, let the device go, and wait before trying again."""
         if message != self._problem:
-            log.warning(message)
+            log.warning("%s; retrying", message)
         with self._lock:
             self._problem = message
             self._smoother.reset()
         self.source.release()
         self._publish()
-        self._wake.wait(backoff.next())
-        self._wake.clear()
+        self._wait(backoff.next())
 
-    def _run(self) -> None:
-        recognizer = self._make_recognizer()
-        backoff, tick = Backoff(), time.monotonic()
-        try:
-            while not self._stop.is_set():
-                if self._paused:
-                    self.source.release()
-                    with self._lock:
-                        self._smoother.reset()
-                        self._problem = ""
-                    self._publish()
-                    self._wake.wait()
-                    self._wake.clear()
-                    continue
-                try:
-                    if not self.source.is_open:
-                        self.source.open()
-                    reading = recognizer.read(self.source.read())
-                except (CameraError, FaceError) as exc:
-                    self._fault(str(exc), backoff)
-                    continue
-                backoff.reset()
-                with self._lock:
-                    self._problem = ""
-                    self._smoother.add(time.monotonic(), reading)
-                self._publish()
-                tick = pace(tick, self.config.fps)
-        finally:
-            self.source.release()
-            recognizer.close()
-            log.info("engine stopped, camera released")
-
+    def _pace(self, tick: float) -> float:
+        """Wait until 1/fps after `tick`; returns the new tick time."""
+        self._wait(tick + 1.0 / self.config.fps - time.monotonic())
+        return time.monotonic()

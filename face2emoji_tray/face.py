@@ -170,17 +170,25 @@ def align_face(bgr: np.ndarray, landmarks: np.ndarray, spec: InputSpec) -> Face:
 class FaceFinder:
     """mediapipe face detection + face mesh, with the models shipped in the mediapipe wheel.
 
-    Not thread-safe (mediapipe graphs are not): make one per thread.
+    The detector (full range: it also finds small, distant faces) finds and counts the faces
+    of each image; the mesh then measures the largest, on a square around it. On a still the
+    mesh must find that face again by itself (its own detector). With `video=True` — one
+    camera's frames, in order — it tracks instead: the landmarks of the last frame tell it
+    where the face is, and it detects only when it has lost it. The square is centred on the
+    largest face in every frame, so tracking follows whichever face is the largest.
+
+    Not thread-safe (mediapipe graphs are not): make one per thread, and in video mode one
+    per camera.
     """
 
-    def __init__(self, spec: InputSpec, min_confidence: float = 0.5) -> None:
+    def __init__(self, spec: InputSpec, min_confidence: float = 0.5, video: bool = False) -> None:
         import mediapipe as mp  # heavy: imported only when a finder is made
 
         self.spec = spec
         self._detector = mp.solutions.face_detection.FaceDetection(
             model_selection=1, min_detection_confidence=min_confidence)
         self._mesh = mp.solutions.face_mesh.FaceMesh(
-            static_image_mode=True, max_num_faces=1, min_detection_confidence=0.3)
+            static_image_mode=not video, max_num_faces=1, min_detection_confidence=0.3)
 
     def close(self) -> None:
         self._detector.close()

@@ -36,14 +36,15 @@ class Reading:
 
 
 class Recognizer:
-    """Not thread-safe (mediapipe): one per thread."""
+    """Not thread-safe (mediapipe): one per thread. `video=True` for one camera's frames,
+    in order (see FaceFinder); stills — photos, uploads, datasets — need the default."""
 
     def __init__(self, model: Path | str | Classifier = EXPRESSION_MODEL,
-                 eye_model: Path | str | Classifier = EYE_MODEL,
+                 eye_model: Path | str | Classifier = EYE_MODEL, video: bool = False,
                  profile: Profile | None = None) -> None:
         self.classifier = loaded(model)
         self.eyes = EyeReader(eye_model)
-        self.finder = FaceFinder(self.classifier.spec)
+        self.finder = FaceFinder(self.classifier.spec, video=video)
         self.profile = profile  # the user's own faces; may be swapped while running
 
     def close(self) -> None:

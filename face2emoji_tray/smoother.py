@@ -25,13 +25,16 @@ class State:
     probs: dict[str, float] | None = None
     faces: int = 0
 
-    def describe(self) -> str:
+    def describe(self, confidence: bool = True) -> str:
+        """One line for people. The tray leaves out the confidence (`confidence=False`): it
+        changes with every frame and tells a user nothing the emoji does not."""
         if self.kind == NO_FACE:
             return "no face"
-        if self.kind == UNSURE:
-            return f"unsure ({self.confidence:.0%})"
-        more = f", {self.faces} faces: using the largest" if self.faces > 1 else ""
-        return f"{self.label} ({self.confidence:.0%}{more})"
+        notes = [f"{self.confidence:.0%}"] if confidence else []
+        if self.kind == EXPRESSION and self.faces > 1:
+            notes.append(f"{self.faces} faces: using the largest")
+        name = self.label if self.kind == EXPRESSION else "unsure"
+        return f"{name} ({', '.join(notes)})" if notes else name
 
 
 class Smoother:

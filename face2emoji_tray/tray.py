@@ -63,7 +63,7 @@ class Tray:
         self.app = app
         item, menu = pystray.MenuItem, pystray.Menu
         self.icon = pystray.Icon("face2emoji", icon_image("no_face"), TITLE, menu=menu(
-            item(lambda _: self.app.describe(), None, enabled=False),
+            item(lambda _: self.app.describe(confidence=False), None, enabled=False),
             item("Type now", self._type_now),
             item("Pause camera", self._toggle_pause, checked=lambda _: self.app.engine.paused),
             item("Start at login", self._toggle_autostart,
@@ -81,7 +81,7 @@ class Tray:
 
     def show(self, status: Status, problems: list[str]) -> None:
         self.icon.icon = icon_image(image_name(status, problems))
-        self.icon.title = f"{TITLE}: {self.app.describe()}"
+        self.icon.title = f"{TITLE}: {self.app.describe(confidence=False)}"
         self.icon.update_menu()
 
     # Menu actions: pystray calls them as action(icon, item).

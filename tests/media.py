@@ -38,6 +38,16 @@ def frames_of(photo: np.ndarray, count: int, size=(640, 480), side: int = 300) -
     return out
 
 
+def wavering_smile(photo: np.ndarray, count: int) -> list[np.ndarray]:
+    """Frames of a smile (tests/fixtures/smile.jpg) whose confidence moves as a real face's
+    does: every third has the mouth half hidden (still happy, ≈85% instead of 99%)."""
+    h, w = photo.shape[:2]
+    hidden = photo.copy()
+    hidden[int(0.59 * h):int(0.67 * h), int(0.375 * w):int(0.625 * w)] = 128
+    plain, covered = frames_of(photo, count), frames_of(hidden, count)
+    return [covered[i] if i % 3 == 2 else plain[i] for i in range(count)]
+
+
 def write_video(path: Path, frames: list[np.ndarray], fps: float = 10) -> Path:
     h, w = frames[0].shape[:2]
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (w, h))

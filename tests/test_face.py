@@ -94,3 +94,32 @@ def test_gray_16bit_and_rgba_frames_are_accepted(finder, smile):
 def test_non_images_are_a_clear_error(finder, bad):
     with pytest.raises(FaceError, match="not an image"):
         finder.prepare(bad)
+
+
+def test_video_mode_measures_each_frame_as_stills_do(finder, astronaut):
+    from tests.media import frames_of
+
+    with FaceFinder(SPEC, video=True) as video:
+        for frame in frames_of(astronaut, 12):
+            still, tracked = finder.prepare(frame), video.prepare(frame)
+            assert tracked.count == still.count == 1
+            assert np.abs(tracked.face.landmarks - still.face.landmarks).mean() < 1.5  # pixels
+
+
+def two_faces(astronaut, larger_left: bool) -> np.ndarray:
+    face = astronaut[20:300, 90:370]
+    big, small = face, cv2.resize(face, (180, 180))
+    left, right = (big, small) if larger_left else (small, big)
+    frame = np.full((480, 800, 3), 128, np.uint8)
+    frame[100:100 + left.shape[0], 40:40 + left.shape[1]] = left
+    frame[100:100 + right.shape[0], 480:480 + right.shape[1]] = right
+    return frame
+
+
+def test_video_mode_counts_faces_and_follows_the_largest_when_it_changes(astronaut):
+    with FaceFinder(SPEC, video=True) as video:
+        for larger_left in (True, True, True, False, False, False):
+            result = video.prepare(two_faces(astronaut, larger_left))
+            assert result.count == 2
+            x, y, w, h = result.face.box
+            assert (x + w / 2 < 400) == larger_left  # the mesh measured the larger face

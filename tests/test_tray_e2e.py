@@ -184,6 +184,74 @@ def test_the_tray_menu_pauses_the_camera_toggles_autostart_and_quits(desk, smile
     assert not source.is_open
 
 
+def windows_of(env, pid: int) -> list[str]:
+    """The app's visible X windows: its icon, and its menu while open."""
+    return run(env, "xdotool", "search", "--onlyvisible", "--pid", str(pid)).stdout.split()
+
+
+def tray_icon(env):
+    """The icon's X window (by its class, as GTK names it for the app) from python-xlib."""
+    from Xlib import display
+
+    d = display.Display(env["DISPLAY"])
+    todo = [d.screen().root]
+    while todo:
+        window = todo.pop()
+        if window.get_wm_class() == ("face2emoji", "face2emoji"):
+            return d, window
+        todo.extend(window.query_tree().children)
+    d.close()
+    return None
+
+
+def embedder_classes(window) -> list[tuple[str, str] | None]:
+    """The X classes of the windows the icon sits in, innermost first."""
+    classes, tree = [], window.query_tree()
+    while tree.parent.id != tree.root.id:
+        classes.append(tree.parent.get_wm_class())
+        tree = tree.parent.query_tree()
+    return classes
+
+
+def click_menu_item(env, pid: int, icon: int, downs: int) -> None:
+    """Open the icon's menu with a real click and activate an item with the keyboard, as a
+    user can (Down skips the status line, which cannot be chosen)."""
+    shown = len(windows_of(env, pid))
+    run(env, "xdotool", "mousemove", "--window", str(icon), "8", "8", "click", "1")
+    wait_for(lambda: len(windows_of(env, pid)) > shown, 5, "the menu to open")
+    run(env, "xdotool", "key", *["Down"] * downs, "Return")
+    wait_for(lambda: len(windows_of(env, pid)) == shown, 5, "the menu to close")
+
+
+def test_the_icon_sits_in_the_tray_and_its_real_menu_pauses_and_resumes_the_camera(
+        desk, smile_video, tmp_path):
+    app = start_app(desk, smile_video, tmp_path)
+    try:
+        wait_for(lambda: ask(desk, "status").startswith("expression happy"), 60, "happy")
+        d, icon = wait_for(lambda: tray_icon(desk), 10, "the icon's window")
+        try:
+            assert ("panel", "trayer") in embedder_classes(icon)  # embedded in the tray host
+            assert icon.get_full_property(d.intern_atom("_XEMBED_INFO"), 0) is not None
+            wait_for(lambda: icon.get_wm_name() == "Face2Emoji: happy", 5, "the happy title")
+            assert holds_open(app.pid, smile_video)
+            click_menu_item(desk, app.pid, icon.id, downs=2)  # "Type now", "Pause camera"
+            wait_for(lambda: not holds_open(app.pid, smile_video), 5, "the camera released")
+            assert "paused" in ask(desk, "status")
+            wait_for(lambda: icon.get_wm_name() == "Face2Emoji: paused (camera off)", 5,
+                     "the paused title")
+            click_menu_item(desk, app.pid, icon.id, downs=2)
+            wait_for(lambda: holds_open(app.pid, smile_video), 10, "the camera reopened")
+            wait_for(lambda: ask(desk, "status").startswith("expression happy"), 30, "happy")
+        finally:
+            d.close()
+        assert ask(desk, "quit") == "ok"
+        assert app.wait(15) == 0
+    finally:
+        if app.poll() is None:
+            app.kill()
+        print(app.stdout.read())
+
+
 def test_the_clipboard_backend_pastes_and_gives_back_what_the_user_had(desk, tmp_path,
                                                                        monkeypatch):
     for var in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR"):
