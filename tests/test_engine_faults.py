@@ -96,10 +96,10 @@ class FlakyClassifier(Classifier):
 
     broken = False
 
-    def probs(self, crops: list[np.ndarray]) -> np.ndarray:
+    def run(self, crops: list[np.ndarray]) -> list[np.ndarray]:
         if self.broken:
             raise RuntimeError(ORT_ERROR)
-        return super().probs(crops)
+        return super().run(crops)
 
 
 @pytest.fixture
