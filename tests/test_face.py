@@ -65,7 +65,7 @@ def test_blank_or_noise_gives_no_face(finder, image):
 
 def test_two_faces_side_by_side_are_counted_and_the_larger_is_used(finder, smile):
     face = cv2.resize(smile[50:290, 40:280], (280, 280))  # head and neck, 280x280
-    small = cv2.resize(face, (170, 170))
+    small = cv2.resize(face, (180, 180))
     frame = np.full((480, 800, 3), 128, np.uint8)
     frame[100:380, 40:320] = face
     frame[150:330, 520:700] = small
