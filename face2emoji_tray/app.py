@@ -13,9 +13,9 @@ from pathlib import Path
 
 import platformdirs
 
-from face2emoji_tray import autostart, config as config_mod, typers
+from face2emoji_tray import autostart, config as config_mod, profile, typers
 from face2emoji_tray.camera import Source
-from face2emoji_tray.classifier import EYE_MODEL, Classifier
+from face2emoji_tray.classifier import EYE_MODEL, Classifier, loaded
 from face2emoji_tray.engine import Engine
 from face2emoji_tray.instance import ControlServer
 from face2emoji_tray.recognizer import Recognizer
@@ -48,8 +48,9 @@ class App:
         self._typing = threading.Lock()
         self._showing = threading.Lock()
         self.tray = None
+        model = loaded(model)
         self.engine = Engine(source, lambda: Recognizer(model, eye_model, video=True), config,
-                             lambda _status: self._show_latest())
+                             lambda _status: self._show_latest(), profile.Watcher(model.sha256))
         self.server = ControlServer(self.command)
         try:
             self.typer: typers.Typer | None = typers.choose(config.typer)
@@ -80,6 +81,10 @@ class App:
     def set_paused(self, paused: bool) -> None:
         self.engine.set_paused(paused)
         log.info("camera %s", "paused" if paused else "resumed")
+
+    def forget_faces(self) -> None:
+        """Delete the user's profile; the engine notices within a second."""
+        log.info("profile %s", "forgotten" if profile.forget() else "was not there")
 
     def set_autostart(self, on: bool) -> None:
         if on:

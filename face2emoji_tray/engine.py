@@ -21,6 +21,7 @@ import numpy as np
 from face2emoji_tray.camera import Backoff, CameraError, FrameReader, Source
 from face2emoji_tray.config import Config
 from face2emoji_tray.face import FaceError
+from face2emoji_tray.profile import Watcher
 from face2emoji_tray.recognizer import Reading, Recognizer
 from face2emoji_tray.smoother import EXPRESSION, Smoother, State
 
@@ -52,17 +53,21 @@ class Status:
     state: State
     problem: str = ""  # a fault, one line; "" when frames flow
     paused: bool = False
+    profile: str = ""  # "your faces" while the user's profile is in use, or why it is not
 
     def describe(self, confidence: bool = True) -> str:
         if self.paused:
             return "paused (camera off)"
-        return self.problem or self.state.describe(confidence)
+        seen = self.problem or self.state.describe(confidence)
+        return f"{seen} · {self.profile}" if self.profile else seen
 
 
 class Engine:
     def __init__(self, source: Source, make_recognizer: Callable[[], Recognizer], config: Config,
-                 on_change: Callable[[Status], None] | None = None) -> None:
+                 on_change: Callable[[Status], None] | None = None,
+                 profiles: Watcher | None = None) -> None:
         self.source, self.config = source, config
+        self._profiles = profiles  # the user's own faces, re-read when the file changes
         self._make_recognizer = make_recognizer
         self._recognizer: Recognizer | None = None  # the watcher thread's, made when needed
         self._on_change = on_change or (lambda status: None)
@@ -97,7 +102,8 @@ class Engine:
     def status(self) -> Status:
         with self._lock:
             state = self._smoother.state(time.monotonic())
-            return Status(state, self._problem, self._paused)
+            note = self._profiles.note if self._profiles is not None else ""
+            return Status(state, self._problem, self._paused, note)
 
     def emoji_now(self) -> tuple[str, str]:
         """(text to type, why): the current emoji, else the configured fallback ("" = none)."""
@@ -190,6 +196,8 @@ class Engine:
     def _read(self, recognizer: Recognizer, frame: np.ndarray) -> Reading:
         """The frame's reading. After an unexpected error the recognizer is made afresh for
         the retry: a mediapipe graph that failed may stay broken."""
+        if self._profiles is not None:
+            recognizer.profile = self._profiles.current()
         try:
             return recognizer.read(frame)
         except FaceError:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from face2emoji_tray import profile
 from face2emoji_tray.engine import Status
 from face2emoji_tray.shipped import shipped_dir
 from face2emoji_tray.smoother import EXPRESSION, NO_FACE
@@ -70,6 +71,8 @@ class Tray:
                  checked=lambda _: self.app.autostart.is_enabled()),
             item("Settings…", self._settings),
             item("Open preview", self._preview),
+            item("Teach my faces…", self._teach),
+            item("Forget my faces", self._forget, enabled=lambda _: profile.default_path().exists()),
             item("Quit", self._quit),
         ))
 
@@ -103,13 +106,20 @@ class Tray:
             load(self.app.config_path, create=True)
         open_file(self.app.config_path)
 
-    def _preview(self, icon=None, item=None) -> None:
+    def _preview(self, icon=None, item=None, *mode: str) -> None:
         """The web preview in its own process (it opens the browser); the browser needs the
         camera, so ours is paused until the user resumes it."""
         self.app.set_paused(True)
         subprocess.Popen([sys.executable, "-m", "face2emoji_tray", "web",
-                          "--port", str(self.app.config.web_port)],
+                          "--port", str(self.app.config.web_port), *mode],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def _teach(self, icon=None, item=None) -> None:
+        """The preview page's calibration mode; the saved profile is picked up when it lands."""
+        self._preview(icon, item, "--calibrate")
+
+    def _forget(self, icon=None, item=None) -> None:
+        self.app.forget_faces()
 
     def _quit(self, icon=None, item=None) -> None:
         self.app.quit()

@@ -6,12 +6,14 @@ import os
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
-from tests.conftest import ROOT, fer_faces
+from tests.conftest import ROOT, SHARED, fer_faces
 from tests.desktop import desktop
 from tests.media import frames_of, write_video
 from tests.processes import ask
@@ -142,6 +144,7 @@ def test_the_tray_menu_pauses_the_camera_toggles_autostart_and_quits(desk, smile
                                                                      model_path):
     for var in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME"):
         monkeypatch.setenv(var, desk[var])
+    from face2emoji_tray import profile
     from face2emoji_tray.app import App
     from face2emoji_tray.camera import CaptureSource
     from face2emoji_tray.config import Config
@@ -156,7 +159,7 @@ def test_the_tray_menu_pauses_the_camera_toggles_autostart_and_quits(desk, smile
         app.attach(tray := Tray(app))
         items = {item.text: item for item in tray.icon.menu.items}
         assert list(items)[1:] == ["Type now", "Pause camera", "Start at login", "Settings…",
-                                   "Open preview", "Quit"]
+                                   "Open preview", "Teach my faces…", "Forget my faces", "Quit"]
         assert list(tray.icon.menu.items)[0].text.startswith("happy")  # the status line
         wait_for(lambda: tray.icon.icon.tobytes() == icon_image("happy").tobytes(), 5,
                  "the happy icon")  # the icon follows the engine's change callback
@@ -175,6 +178,15 @@ def test_the_tray_menu_pauses_the_camera_toggles_autostart_and_quits(desk, smile
         assert entry.is_file() and items["Start at login"].checked
         items["Start at login"](tray.icon)
         assert not entry.exists() and not items["Start at login"].checked
+
+        assert not items["Forget my faces"].enabled  # no profile yet
+        mine = profile.save(profile.Profile.build(profile.file_sha256(model_path), {
+            "happy": [np.ones(1024)], "neutral": [np.arange(1024.0)]}), profile.default_path())
+        wait_for(lambda: "your faces" in list(tray.icon.menu.items)[0].text, 5, "'your faces'")
+        assert items["Forget my faces"].enabled
+        items["Forget my faces"](tray.icon)
+        assert not mine.exists()
+        wait_for(lambda: "your faces" not in list(tray.icon.menu.items)[0].text, 5, "forgotten")
 
         items["Quit"](tray.icon)
         assert app._quit.is_set()
@@ -276,4 +288,43 @@ def test_the_clipboard_backend_pastes_and_gives_back_what_the_user_had(desk, tmp
             typer.type("😢")
         assert pyperclip.paste() == "the user's précieux text"
     finally:
+        field.close()
+
+
+def yale_photo(condition: str, person: str = "subject03") -> np.ndarray:
+    """A Yale photo (320x243), padded to a square so webcam-like frames keep its shape."""
+    with zipfile.ZipFile(SHARED / "posed" / "posed.zip") as z:
+        img = cv2.imdecode(np.frombuffer(z.read(f"yale/{condition}/{person}.png"), np.uint8),
+                           cv2.IMREAD_COLOR)
+    pad = img.shape[1] - img.shape[0]
+    return cv2.copyMakeBorder(img, pad // 2, pad - pad // 2, 0, 0, cv2.BORDER_REPLICATE)
+
+
+def test_the_running_tray_picks_up_my_faces_and_forgets_them(desk, tmp_path):
+    """A sad face the global model reads as neutral; once the person has taught their faces
+    (one photo each), the running app reads it as sad and types 😢, without a restart."""
+    video = write_video(tmp_path / "sad.avi", frames_of(yale_photo("sad"), 30))
+    mine = tmp_path / "my-faces"
+    for condition, cls in (("happy", "happy"), ("normal", "neutral"), ("sad", "sad")):
+        (mine / cls).mkdir(parents=True)
+        cv2.imwrite(str(mine / cls / "me.png"), yale_photo(condition))
+    field = Field(desk, tmp_path)
+    app = start_app(desk, video, tmp_path)
+    try:
+        wait_for(lambda: ask(desk, "status").startswith("expression neutral"), 60, "neutral")
+        assert "your faces" not in ask(desk, "status")
+        taught = run(desk, sys.executable, "-m", "face2emoji_tray", "calibrate", str(mine))
+        assert taught.returncode == 0, taught.stderr
+        wait_for(lambda: ask(desk, "status").startswith("expression sad"), 15, "sad, with my faces")
+        assert "your faces" in ask(desk, "status")
+        field.focus()
+        run(desk, "xdotool", "key", "ctrl+alt+e")
+        wait_for(lambda: field.text == "😢", 10, "😢 in the field")
+        forgot = run(desk, sys.executable, "-m", "face2emoji_tray", "calibrate", "--forget")
+        assert forgot.returncode == 0, forgot.stderr
+        wait_for(lambda: ask(desk, "status").startswith("expression neutral"), 15, "neutral again")
+        assert "your faces" not in ask(desk, "status")
+    finally:
+        ask(desk, "quit")
+        app.wait(15)
         field.close()
