@@ -22,6 +22,7 @@ from face2emoji_tray.eyes import EyeReader  # noqa: E402
 from face2emoji_tray.face import FaceFinder, align_face  # noqa: E402
 from face2emoji_tray.recognizer import Recognizer  # noqa: E402
 from face2emoji_tray.smoother import Smoother  # noqa: E402
+from face2emoji_tray.profile import Profile  # noqa: E402
 from tests.media import SMILE_JPG, frames_of, read_photo  # noqa: E402
 
 
@@ -49,6 +50,10 @@ def main() -> None:
         "expression classifier": timed(lambda: model.probs([face.crop]), n),
         "eye-state classifier": timed(lambda: eyes.read(face), n),
     }
+    probs, features = (out[0] for out in model.run([face.crop]))
+    person = Profile.build(model.sha256, {c: [features + i] for i, c in enumerate(model.classes)})
+    rows["profile (6 classes calibrated)"] = timed(
+        lambda: person.apply(model.classes, probs, features), n)
     recognizer = Recognizer(model, eyes.model, video=args.video)  # the models loaded above
     smoother = Smoother()
     reading = recognizer.read(frame)
