@@ -73,8 +73,12 @@ class Smoother:
         faces = with_face[-1].faces
         if self._wink_since is not None and now - self._wink_since >= self.wink_hold:
             return State(EXPRESSION, "wink", 1.0, None, faces)
-        classes = with_face[0].probs.keys()
-        mean = {c: sum(r.probs[c] for r in with_face) / len(with_face) for c in classes}
+        # A winking face's expression is unreliable (one eye shut reads as sad or angry):
+        # frames read as a wink do not vote, unless no other frame is left in the window.
+        votes = [r for r in with_face if r.eyes is None or not r.eyes.is_wink(self.rule)]
+        votes = votes or with_face
+        classes = votes[0].probs.keys()
+        mean = {c: sum(r.probs[c] for r in votes) / len(votes) for c in classes}
         best = max(mean, key=mean.get)
         keep = self._label in mean and mean[self._label] >= self.threshold
         if keep and mean[best] < mean[self._label] + self.margin:

@@ -85,3 +85,12 @@ def test_a_blink_is_never_a_wink():
     s = Smoother(wink_hold=0.4)
     state, _ = feed(s, 0, 2.0, face(BLINK, happy=0.8))
     assert state.label == "happy"
+
+
+def test_after_a_wink_the_face_goes_back_to_its_expression_not_to_the_winks():
+    # a winking face often reads as sad to the expression model: those frames do not vote
+    s = Smoother(window=1.0)
+    feed(s, 0, 2.0, face(neutral=0.8))
+    state, t = feed(s, 2.0, 1.0, face(WINK, sad=0.9))
+    assert state.label == "wink"
+    assert s.add(t + 0.1, face(neutral=0.8)).label == "neutral"

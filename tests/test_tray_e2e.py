@@ -328,3 +328,47 @@ def test_the_running_tray_picks_up_my_faces_and_forgets_them(desk, tmp_path):
         ask(desk, "quit")
         app.wait(15)
         field.close()
+
+
+def press_while_watching(desk, field: Field, seconds: float) -> str:
+    """Press the hotkey every 0.3 s for `seconds`; what the field holds afterwards."""
+    field.focus()
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        run(desk, "xdotool", "key", "ctrl+alt+e")
+        time.sleep(0.3)
+    time.sleep(1)
+    return field.text
+
+
+def test_a_held_wink_types_the_winking_face_and_only_during_the_wink(desk, tmp_path):
+    # The app reads one video frame per tick (5 a second): 4 s neutral, 2 s wink, looped.
+    normal, wink = yale_photo("normal", "subject09"), yale_photo("wink", "subject09")
+    video = write_video(tmp_path / "wink.avi", frames_of(normal, 20) + frames_of(wink, 10))
+    field = Field(desk, tmp_path)
+    app = start_app(desk, video, tmp_path)
+    try:
+        wait_for(lambda: ask(desk, "status").startswith("expression neutral"), 60, "neutral")
+        typed = press_while_watching(desk, field, 14)
+        runs = "".join(c for i, c in enumerate(typed) if i == 0 or typed[i - 1] != c)
+        assert set(typed) == {"😐", "😉"}, typed
+        assert "😐😉😐" in runs, typed  # neutral before the wink, winking during it, then back
+    finally:
+        ask(desk, "quit")
+        app.wait(15)
+        field.close()
+
+
+def test_a_short_closing_of_both_eyes_never_types_the_winking_face(desk, tmp_path):
+    normal, sleepy = yale_photo("normal", "subject09"), yale_photo("sleepy", "subject09")
+    video = write_video(tmp_path / "blink.avi", frames_of(normal, 10) + frames_of(sleepy, 1))
+    field = Field(desk, tmp_path)
+    app = start_app(desk, video, tmp_path)
+    try:
+        wait_for(lambda: ask(desk, "status").startswith("expression neutral"), 60, "neutral")
+        typed = press_while_watching(desk, field, 8)
+        assert typed and set(typed) == {"😐"}, typed
+    finally:
+        ask(desk, "quit")
+        app.wait(15)
+        field.close()
