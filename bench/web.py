@@ -15,7 +15,7 @@ from bench.common import record, stats
 from tests.media import SMILE_JPG, frames_of, read_photo
 from tests.processes import web_server
 
-PAGE_FPS = 5  # app.js sends a frame every 200 ms at most
+PAGE_FPS = 5  # live.js sends a frame every 200 ms at most
 
 
 def main() -> None:

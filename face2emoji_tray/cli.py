@@ -6,7 +6,7 @@
     face2emoji calibrate DIR [--profile F] | --forget                    teach it your faces
     face2emoji doctor                                                    can it run here?
     face2emoji type-now | status | pause | resume | quit                 ask the running app
-    face2emoji web [--port N] [--no-browser]                             the local preview page
+    face2emoji web [--port N] [--no-browser] [--calibrate]               the local preview page
 
 Exit codes: 0 fine; 1 a failed check, an unreadable image, or no running app to ask;
 2 bad usage; 3 a model file is missing or broken; 4 the tray app is already running.
@@ -207,7 +207,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_web(args: argparse.Namespace) -> int:
     from face2emoji_tray import web
 
-    return web.serve(args.port, args.model, open_browser=not args.no_browser)
+    return web.serve(args.port, args.model, open_browser=not args.no_browser,
+                     calibrate=args.calibrate)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -255,6 +256,8 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("web", parents=[model], help="the local preview page")
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--no-browser", action="store_true")
+    p.add_argument("--calibrate", action="store_true",
+                   help="open \"Teach it my faces\" (/calibrate) instead of the preview")
     p.set_defaults(run=cmd_web)
     return ap
 

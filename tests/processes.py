@@ -33,13 +33,15 @@ def _accepts(port: int, proc: subprocess.Popen, log) -> bool:
 
 
 @contextlib.contextmanager
-def web_server() -> Iterator[int]:
-    """`face2emoji web` on a free port, accepting connections; yields the port."""
+def web_server(args: tuple[str, ...] = ("--no-browser",),
+               env: dict[str, str] | None = None) -> Iterator[int]:
+    """`face2emoji web ARGS` on a free port, accepting connections; yields the port. `env`
+    (default: ours) says, through XDG_DATA_HOME, where the user's own profile is."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     with tempfile.TemporaryFile() as log:  # a file, not a pipe: a full pipe would block it
-        proc = subprocess.Popen([*APP, "web", "--port", str(port), "--no-browser"],
+        proc = subprocess.Popen([*APP, "web", "--port", str(port), *args], env=env,
                                 stdout=log, stderr=subprocess.STDOUT)
         try:
             wait_for(lambda: _accepts(port, proc, log), 60, "the web preview to listen")

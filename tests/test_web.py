@@ -6,7 +6,6 @@ import fcntl
 import http.client
 import ipaddress
 import json
-import shutil
 import socket
 import struct
 from pathlib import Path
@@ -14,11 +13,11 @@ from pathlib import Path
 import cv2
 import pytest
 
+from tests.browser import CHROMIUM, chromium_args, picture
 from tests.conftest import ROOT
 from tests.media import frames_of, write_y4m
 from tests.processes import web_server
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 OUT = ROOT / "test-output"
 pytestmark = pytest.mark.browser
 SIOCGIFADDR = 0x8915  # Linux ioctl: an interface's IPv4 address
@@ -124,10 +123,8 @@ def browser_factory(tmp_path_factory, smile):
     y4m = write_y4m(tmp_path_factory.mktemp("cam") / "smile.y4m", frames_of(smile, 30))
     with sync_playwright() as p:
         def launch(camera: bool):
-            args = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                    f"--use-file-for-fake-video-capture={y4m}"] if camera else \
-                ["--deny-permission-prompts"]
-            return p.chromium.launch(executable_path=CHROMIUM, args=args)
+            return p.chromium.launch(executable_path=CHROMIUM,
+                                     args=chromium_args(y4m if camera else None))
         yield launch
 
 
@@ -135,9 +132,14 @@ def test_the_live_view_shows_the_smile_from_the_camera(server, browser_factory):
     browser = browser_factory(camera=True)
     page = browser.new_page()
     page.goto(f"http://127.0.0.1:{server}/")
-    page.wait_for_function("document.getElementById('emoji').textContent === '😀'", timeout=30000)
+    page.wait_for_function("document.getElementById('emoji').dataset.emoji === '😀'",
+                           timeout=30000)
     assert page.locator("#label").inner_text().startswith("happy")
+    # Noto's colour picture, not the system font's (a black outline in Debian's Chromium)
+    assert picture(page, "#emoji") == {"src": "/emoji/happy.png", "alt": "😀", "loaded": True}
     assert page.locator("#bars .bar").count() == 6
+    assert page.locator("#bars .bar img").count() == 6
+    assert page.locator("#profile-status").inner_text() == "No profile: the model as trained."
     OUT.mkdir(exist_ok=True)
     page.screenshot(path=str(OUT / "web-live.png"), full_page=True)
     browser.close()
@@ -154,7 +156,8 @@ def test_uploads_work_with_the_camera_denied(server, browser_factory, smile, tmp
     page.set_input_files("#file", str(photo))
     page.wait_for_function("document.getElementById('photo-label').textContent === 'happy'",
                            timeout=15000)
-    assert page.locator("#photo-emoji").inner_text() == "😀"
+    assert picture(page, "#photo-emoji") == {"src": "/emoji/happy.png", "alt": "😀",
+                                             "loaded": True}
     page.screenshot(path=str(OUT / "web-upload.png"), full_page=True)
     page.set_input_files("#file", files=[{"name": "notes.jpg", "mimeType": "image/jpeg",
                                           "buffer": b"definitely not a jpeg"}])

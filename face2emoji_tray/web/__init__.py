@@ -1,13 +1,16 @@
 """The local preview page: the browser's webcam and uploads, classified by the same engine.
 
 Starlette + uvicorn: a small, well-kept ASGI pair with no code generation or schema layer we
-would not use; the page is static files and three JSON endpoints. Frames and photos arrive
-as raw request bodies (no multipart parser needed), are decoded in memory, and are never
-stored. The server binds 127.0.0.1 only and refuses any Host or Origin that is not this
+would not use; the page is static files and a few JSON endpoints (calibration.py has those of
+"Teach it my faces", the page's mode at /calibrate). Frames and photos arrive as raw request
+bodies (no multipart parser needed), are decoded in memory, and are never stored. The emoji
+are the bundled Noto pictures, in colour also where the system lacks a colour emoji font.
+The server binds 127.0.0.1 only and refuses any Host or Origin that is not this
 machine, so a web site cannot reach it through DNS rebinding.
 """
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 import uuid
@@ -15,6 +18,7 @@ import webbrowser
 from collections import OrderedDict
 from pathlib import Path
 
+import numpy as np
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -22,13 +26,18 @@ from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from face2emoji_tray import images
+from face2emoji_tray import images, profile
 from face2emoji_tray.classifier import EXPRESSION_MODEL
 from face2emoji_tray.config import Config, load
+from face2emoji_tray.emoji import DEFAULT_EMOJI
 from face2emoji_tray.recognizer import Reading, Recognizer
+from face2emoji_tray.shipped import shipped_dir
 from face2emoji_tray.smoother import Smoother, State
+from face2emoji_tray.web import calibration
 
 STATIC = Path(__file__).resolve().parent / "static"
+EMOJI = shipped_dir("assets") / "emoji"  # Noto's colour emoji: not every system has the font
+PAGE_STATES = ("no_face", "unsure")  # pictured besides the classes
 MAX_UPLOAD = 8 * 1024 * 1024  # bytes
 MAX_SIDE = 8000  # pixels, either side of an uploaded image
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
@@ -63,19 +72,41 @@ class LocalOnly:
 
 
 class Preview:
-    """The engine parts the page uses: one recognizer (not thread-safe: a lock) and a
-    smoother per live view."""
+    """The engine parts the page uses: one recognizer (not thread-safe: a lock), a smoother
+    per live view, and the user's own profile. The recognizer itself has no profile: one face
+    pass then gives both the global reading and, through calibrated(), any profile's."""
 
     def __init__(self, model: Path, config: Config) -> None:
         self.config = config
         self._recognizer = Recognizer(model)
+        self.classifier = self._recognizer.classifier
         self._lock = threading.Lock()
         self._smoothers: OrderedDict[str, Smoother] = OrderedDict()
+        self.profile: profile.Profile | None = None
+        self.profile_note = ""
+        self.reload_profile()
+
+    def reload_profile(self) -> None:
+        """The user's own profile as the file is now, so one made since (by `calibrate` or
+        another tab) is used from the next page load; a broken one is noted and not used."""
+        self.use_profile(*profile.load_default(self.classifier.sha256))
+
+    def use_profile(self, found: profile.Profile | None, note: str) -> None:
+        self.profile, self.profile_note = found, note
 
     def read(self, data: bytes) -> Reading:
         frame = images.decode(data, max_side=MAX_SIDE)
         with self._lock:
             return self._recognizer.read(frame)
+
+    def calibrated(self, reading: Reading, mine: profile.Profile | None) -> Reading:
+        """The reading as it is with `mine` (unchanged without a profile or a face)."""
+        if mine is None or reading.probs is None or reading.features is None:
+            return reading
+        classes = self.classifier.classes
+        probs = mine.apply(classes, np.array([reading.probs[c] for c in classes], np.float32),
+                           reading.features)
+        return dataclasses.replace(reading, probs=dict(zip(classes, map(float, probs))))
 
     def smoother(self, session: str) -> Smoother:
         if session not in self._smoothers:
@@ -91,6 +122,13 @@ class Preview:
                 "label": label, "emoji": self.config.emoji.get(label, ""),
                 "state": state.describe() if state else (label or "no face"),
                 "note": reading.note}
+
+    def pictures(self) -> dict[str, str]:
+        """Name → the bundled picture's URL, for the classes whose configured emoji is the one
+        pictured (a user's own emoji is shown as text) and for the page's states."""
+        names = [c for c, e in self.config.emoji.items() if DEFAULT_EMOJI.get(c) == e]
+        return {n: f"/emoji/{n}.png" for n in (*names, *PAGE_STATES)
+                if (EMOJI / f"{n}.png").is_file()}
 
 
 async def _body(request: Request) -> bytes | JSONResponse:
@@ -121,12 +159,14 @@ def create_app(model: Path = EXPRESSION_MODEL, config: Config | None = None) -> 
         reading = await read(request)
         if isinstance(reading, JSONResponse):
             return reading
+        reading = preview.calibrated(reading, preview.profile)
         return JSONResponse(preview.answer(reading, reading.label()))
 
     async def frame(request: Request) -> JSONResponse:
         reading = await read(request)
         if isinstance(reading, JSONResponse):
             return reading
+        reading = preview.calibrated(reading, preview.profile)
         state = preview.smoother(request.query_params.get("session", "")).add(time.monotonic(),
                                                                                 reading)
         label = state.label if state.kind == "expression" else None
@@ -136,21 +176,29 @@ def create_app(model: Path = EXPRESSION_MODEL, config: Config | None = None) -> 
         return FileResponse(STATIC / "index.html")
 
     async def session(request: Request) -> JSONResponse:
-        return JSONResponse({"session": uuid.uuid4().hex, "emoji": preview.config.emoji})
+        await run_in_threadpool(preview.reload_profile)
+        return JSONResponse({"session": uuid.uuid4().hex, "emoji": preview.config.emoji,
+                             "pictures": preview.pictures(), "classes": preview.classifier.classes,
+                             "profile": {"used": preview.profile is not None,
+                                         "note": preview.profile_note}})
 
     app = Starlette(routes=[
-        Route("/", index), Route("/api/session", session),
+        Route("/", index), Route("/calibrate", index), Route("/api/session", session),
         Route("/api/photo", photo, methods=["POST"]), Route("/api/frame", frame, methods=["POST"]),
+        *calibration.routes(preview, read),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        Mount("/emoji", StaticFiles(directory=EMOJI), name="emoji"),
     ])
     app.add_middleware(LocalOnly)
     return app
 
 
-def serve(port: int, model: Path = EXPRESSION_MODEL, open_browser: bool = True) -> int:
+def serve(port: int, model: Path = EXPRESSION_MODEL, open_browser: bool = True,
+          calibrate: bool = False) -> int:
+    """Run the page until Ctrl+C; `calibrate` opens "Teach it my faces" instead of the preview."""
     import uvicorn
 
-    url = f"http://127.0.0.1:{port}/"
+    url = f"http://127.0.0.1:{port}/" + ("calibrate" if calibrate else "")
     app = create_app(model)
     if open_browser:
         threading.Timer(1.0, webbrowser.open, (url,)).start()

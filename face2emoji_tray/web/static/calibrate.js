@@ -1,0 +1,188 @@
+// "Teach it my faces": one face at a time, about two seconds of the camera each (or a photo),
+// then a live side-by-side with and without the new profile, then Save.
+import { $, info, post, emojiNode, setEmoji, startCamera, grabber, sleep } from "./common.js";
+
+const STEPS = [
+  ["neutral", "Look neutral, relaxed"], ["happy", "Smile"],
+  ["sad", "Look sad: mouth corners down"], ["angry", "Look angry: frown"],
+  ["scared", "Look scared: eyes wide"], ["surprised", "Look surprised: brows up, mouth open"],
+];
+const COUNTDOWN = 3;   // seconds to put on the face before frames count
+const FRAMES = 10;     // accepted frames per face: two seconds at FRAME_MS
+const FRAME_MS = 200;
+const REVIEW_MS = 600; // a moment to see the face is done before the next one
+
+let steps = [];        // {cls, prompt, state: todo|active|done|skipped, card}
+let run = 0;           // bumped to stop whatever loop (countdown, capture, try) is running
+let pending = Promise.resolve();  // the frame in flight: a retake waits for it
+let grab = null;       // the camera's frame grabber, null without a camera
+
+const api = (what, cls = "") => `/api/calibrate/${what}?session=${info.session}${cls && `&cls=${cls}`}`;
+const say = (text) => { $("cal-status").textContent = text; };
+
+function mark(step, state, text) {
+  step.state = state;
+  step.card.dataset.state = state;
+  step.card.querySelector(".count").textContent = text;
+}
+
+function card(step) {
+  const li = document.createElement("li"), pic = document.createElement("span");
+  li.className = "step";
+  li.dataset.cls = step.cls;
+  pic.className = "emoji small";
+  pic.append(emojiNode(step.cls));
+  li.append(pic);
+  li.insertAdjacentHTML("beforeend", `<div><b>${step.cls}</b><div class="prompt">${step.prompt}</div>
+    <div class="count"></div></div><div class="actions"><button type="button" class="redo">Retake</button>
+    <label class="photo">Use a photo<input type="file" accept="image/*"></label></div>`);
+  li.querySelector(".redo").addEventListener("click", () => retake(step));  // shown after the steps
+  li.querySelector("input").addEventListener("change", (e) => e.target.files[0] && photo(step, e.target.files[0]));
+  return li;
+}
+
+async function photo(step, file) {
+  try {
+    const data = await post(api("frame", step.cls) + "&replace=1", file);
+    if (data.accepted) mark(step, "done", "✓ from a photo");
+    else step.card.querySelector(".count").textContent = `Photo not used: ${data.why}.`;
+  } catch (e) {
+    step.card.querySelector(".count").textContent = `Photo not used: ${e.message}.`;
+  }
+}
+
+// Frames until FRAMES of them showed exactly one face; false if stopped on the way.
+async function capture(step, my) {
+  let count = 0;
+  while (count < FRAMES) {
+    const started = performance.now();
+    pending = grab().then((blob) => post(api("frame", step.cls), blob));
+    const data = await pending;
+    if (my !== run) return false;
+    count = data.count;
+    $("cal-progress").value = count;
+    say(data.accepted ? `Hold it… ${count} of ${FRAMES}` : `Not counted: ${data.why}.`);
+    await sleep(FRAME_MS - (performance.now() - started));
+    if (my !== run) return false;
+  }
+  return true;
+}
+
+const phase = (name) => { $("calibration").dataset.phase = name; };
+
+async function show(step) {
+  const my = ++run;
+  phase("steps");
+  mark(step, "active", "");
+  setEmoji($("cal-emoji"), step.cls);
+  $("cal-prompt").textContent = step.prompt;
+  $("cal-overlay").hidden = false;
+  $("cal-progress").value = 0;
+  $("try").hidden = true;
+  for (const b of ["cal-retake", "cal-skip"]) $(b).disabled = false;
+  for (let n = COUNTDOWN; n > 0; n--) {
+    $("cal-count").textContent = n;
+    say(`${step.prompt}…`);
+    await sleep(1000);
+    if (my !== run) return;
+  }
+  $("cal-count").textContent = "";
+  try {
+    if (!await capture(step, my)) return;
+  } catch (e) {
+    if (my === run) say(`Server: ${e.message}. Retake or Skip.`);
+    return;
+  }
+  mark(step, "done", `✓ ${FRAMES} frames`);
+  say("Got it.");
+  await sleep(REVIEW_MS);
+  if (my === run) next();
+}
+
+function next() {
+  const step = steps.find((s) => s.state === "todo");
+  if (step) show(step);
+  else tryIt();
+}
+
+// Stop what runs now, and forget the frames the step had (the one in flight included).
+async function drop(step) {
+  run++;
+  await pending.catch(() => {});
+  await post(api("retake", step.cls));
+}
+
+async function retake(step) {
+  if (!step) return;
+  await drop(step);
+  show(step);
+}
+
+async function skip() {
+  const step = steps.find((s) => s.state === "active");
+  if (!step) return;
+  await drop(step);
+  mark(step, "skipped", "skipped");
+  next();
+}
+
+function reading(target, data) {
+  setEmoji(target.querySelector(".emoji"), data.label || (data.faces ? "unsure" : "no_face"));
+  const top = data.probs && data.label ? ` ${Math.round(data.probs[data.label] * 100)}%` : "";
+  target.querySelector(".label").textContent = data.label ? `${data.label}${top}` : data.faces ? "unsure" : "no face";
+}
+
+async function tryIt() {
+  const my = ++run;
+  phase("try");
+  $("cal-overlay").hidden = true;
+  for (const b of ["cal-retake", "cal-skip"]) $(b).disabled = true;
+  $("try").hidden = false;
+  say("Done. Try each face now, then Save.");
+  while (my === run) {
+    const started = performance.now();
+    try {
+      const data = await post(api("try"), await grab());
+      if (my !== run) return;
+      reading($("try-with"), data.with);
+      reading($("try-without"), data.without);
+      $("try-note").textContent = data.active ? "" : "Your faces need at least two classes to make a difference.";
+    } catch (e) {
+      $("try-note").textContent = `Server: ${e.message}`;
+    }
+    await sleep(FRAME_MS - (performance.now() - started));
+  }
+}
+
+async function save() {
+  $("cal-saved").textContent = "Saving…";
+  try {
+    const data = await post(api("save"));
+    const used = Object.entries(data.classes).map(([c, n]) => `${c} ${n}`).join(", ");
+    $("cal-saved").textContent = `Saved your faces (${used}) to ${data.path}. The tray uses them from now on.`;
+  } catch (e) {
+    $("cal-saved").textContent = `Not saved: ${e.message}.`;
+  }
+}
+
+export async function calibrate() {
+  steps = STEPS.filter(([cls]) => info.classes.includes(cls)).map(([cls, prompt]) => ({ cls, prompt, state: "todo" }));
+  $("cal-steps").replaceChildren(...steps.map((s) => (s.card = card(s))));
+  $("cal-progress").max = FRAMES;
+  $("cal-start").addEventListener("click", () => { $("cal-start").hidden = true; next(); });
+  $("cal-retake").addEventListener("click", () => retake(steps.find((s) => s.state === "active")));
+  $("cal-skip").addEventListener("click", skip);
+  $("cal-save").addEventListener("click", save);
+  try {
+    await startCamera($("cal-video"));
+  } catch (e) {
+    say(`No camera (${e.message}): give a photo for each face below, then Save.`);
+    $("cal-camera").hidden = true;
+    phase("photos");
+    return;
+  }
+  grab = grabber($("cal-video"));
+  $("cal-start").disabled = false;
+  const seconds = steps.length * (COUNTDOWN + (FRAMES * FRAME_MS + REVIEW_MS) / 1000);
+  say(`${steps.length} faces, about ${Math.round(seconds)} seconds. Start when you are ready.`);
+}

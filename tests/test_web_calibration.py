@@ -1,0 +1,276 @@
+"""Teach it my faces on the page (/calibrate): the flow in Debian's Chromium with a fake camera
+(a face, or a blank wall) and with photos instead, the profile it saves, the live preview's
+use of that profile, and the calibration API's answers and refusals."""
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import stat
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from face2emoji_tray.profile import file_sha256
+from tests.browser import CHROMIUM, chromium_args, picture
+from tests.conftest import ROOT
+from tests.media import NEUTRAL_JPG, SMILE_JPG, frames_of, read_photo, write_y4m
+from tests.processes import web_server
+from tests.waiting import wait_for
+
+OUT = ROOT / "test-output"
+pytestmark = pytest.mark.browser
+FRAMES = 10  # what calibrate.js takes per face
+STEPS = ("neutral", "happy", "sad", "angry", "scared", "surprised")
+
+
+@pytest.fixture(scope="module")
+def data_home(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture(scope="module")
+def server(data_home):
+    with web_server(env={**os.environ, "XDG_DATA_HOME": str(data_home)}) as port:
+        yield port
+
+
+@pytest.fixture
+def saved(data_home) -> Path:
+    """Where the server writes the user's own profile; each test starts without one."""
+    path = data_home / "face2emoji" / "profile.json"
+    path.unlink(missing_ok=True)
+    return path
+
+
+def request(port: int, method: str, path: str, body: bytes = b"", **headers):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request(method, path, body=body, headers={"Host": f"127.0.0.1:{port}", **headers})
+    resp = conn.getresponse()
+    status, data = resp.status, resp.read()
+    conn.close()
+    return status, (json.loads(data) if resp.getheader("content-type") == "application/json"
+                    else data)
+
+
+def jpeg(image: np.ndarray) -> bytes:
+    return cv2.imencode(".jpg", image)[1].tobytes()
+
+
+WALL = np.full((480, 640, 3), 170, np.uint8)
+
+
+@pytest.fixture(scope="module")
+def cameras(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("cams")
+    return {"smile": write_y4m(folder / "smile.y4m", frames_of(read_photo(SMILE_JPG), 30)),
+            "wall": write_y4m(folder / "wall.y4m", [WALL] * 10)}
+
+
+@pytest.fixture(scope="module")
+def chromium(cameras):
+    """launch(camera name or None) → a fresh headless Chromium."""
+    if CHROMIUM is None:
+        pytest.fail("Debian's chromium is missing: `make test` installs it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield lambda camera: p.chromium.launch(
+            executable_path=CHROMIUM, args=chromium_args(cameras[camera] if camera else None))
+
+
+def state(page, cls: str, wanted: str, timeout: float = 20) -> None:
+    page.wait_for_selector(f".step[data-cls={cls}][data-state={wanted}]", timeout=timeout * 1000)
+
+
+def progress(page) -> float:
+    return page.locator("#cal-progress").evaluate("p => p.value")
+
+
+def test_the_camera_flow_makes_a_profile_of_the_faces_taken(server, chromium, saved):
+    """Default timing: 3-2-1, then ten frames with one face; neutral and happy from the
+    camera (the same face: still a profile), happy retaken once, the rest skipped."""
+    browser = chromium("smile")
+    page = browser.new_page()
+    page.goto(f"http://127.0.0.1:{server}/calibrate")
+    page.wait_for_selector("#cal-start:enabled", timeout=20000)
+    started = time.monotonic()
+    page.click("#cal-start")
+    state(page, "neutral", "active")
+    assert page.locator("#cal-prompt").inner_text() == "Look neutral, relaxed"
+    assert picture(page, "#cal-emoji") == {"src": "/emoji/neutral.png", "alt": "😐",
+                                           "loaded": True}
+    assert page.locator("#cal-count").inner_text() == "3"
+    state(page, "neutral", "done")
+    one_face = time.monotonic() - started
+    assert 3 + (FRAMES - 1) * 0.2 <= one_face < 10, one_face  # the countdown, then 2 s of frames
+
+    state(page, "happy", "active")
+    page.wait_for_function("document.getElementById('cal-progress').value >= 3", timeout=20000)
+    assert page.locator("#cal-status").inner_text().startswith("Hold it…")
+    OUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUT / "calibration-step.png"), full_page=True)
+    page.click("#cal-retake")
+    page.wait_for_function("document.getElementById('cal-count').textContent === '3'")
+    assert progress(page) == 0
+    state(page, "happy", "done")
+    for cls in STEPS[2:]:
+        state(page, cls, "active")
+        page.click("#cal-skip")
+        state(page, cls, "skipped")
+
+    page.wait_for_function("document.querySelector('#try-without .label').textContent"
+                           ".startsWith('happy')", timeout=20000)
+    assert page.locator("#try-with .label").inner_text() != ""
+    assert picture(page, "#try-without .emoji") == {"src": "/emoji/happy.png", "alt": "😀",
+                                                    "loaded": True}
+    page.click("#cal-save")
+    page.wait_for_function("document.getElementById('cal-saved').textContent !== 'Saving…'")
+    page.screenshot(path=str(OUT / "calibration-done.png"), full_page=True)
+    assert page.locator("#cal-saved").inner_text().startswith(
+        f"Saved your faces (neutral {FRAMES}, happy {FRAMES}) to {saved}.")
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    made = json.loads(saved.read_text())
+    assert {c: v["photos"] for c, v in made["classes"].items()} == {"neutral": FRAMES,
+                                                                    "happy": FRAMES}
+    assert made["model_sha256"] == file_sha256(ROOT / "models" / "expression.onnx")
+
+    page.goto(f"http://127.0.0.1:{server}/")  # the live preview now uses it
+    page.wait_for_function("document.getElementById('profile-status').textContent !== ''")
+    assert page.locator("#profile-status").inner_text() == "Using your faces (profile.json)."
+    browser.close()
+
+
+def test_frames_without_a_face_are_not_counted_and_the_page_says_why(server, chromium, saved):
+    browser = chromium("wall")
+    page = browser.new_page()
+    page.goto(f"http://127.0.0.1:{server}/calibrate")
+    page.wait_for_selector("#cal-start:enabled", timeout=20000)
+    page.click("#cal-start")
+    page.wait_for_function("document.getElementById('cal-status').textContent"
+                           " === 'Not counted: no face in view.'", timeout=20000)
+    time.sleep(1)  # five more frames
+    assert progress(page) == 0
+    assert page.locator(".step[data-cls=neutral]").get_attribute("data-state") == "active"
+    page.click("#cal-save")
+    page.wait_for_function("document.getElementById('cal-saved').textContent.startsWith('Not')")
+    assert page.locator("#cal-saved").inner_text() == (
+        "Not saved: faces of 0 class(es) taken; a profile needs at least 2.")
+    assert not saved.exists()
+    browser.close()
+
+
+def test_a_photo_per_face_makes_a_profile_without_a_camera(server, chromium, saved, tmp_path):
+    wall = tmp_path / "wall.jpg"
+    cv2.imwrite(str(wall), WALL)
+    browser = chromium(None)
+    page = browser.new_page()
+    page.goto(f"http://127.0.0.1:{server}/?calibrate")
+    page.wait_for_function("document.getElementById('cal-status').textContent"
+                           ".startsWith('No camera (')", timeout=20000)
+    assert page.locator("#cal-camera").is_hidden()
+    for cls, photo in (("happy", SMILE_JPG), ("neutral", NEUTRAL_JPG), ("sad", wall)):
+        page.set_input_files(f".step[data-cls={cls}] input[type=file]", str(photo))
+    state(page, "happy", "done")
+    state(page, "neutral", "done")
+    page.wait_for_function("document.querySelector('.step[data-cls=sad] .count').textContent"
+                           " === 'Photo not used: no face in view.'", timeout=20000)
+    page.click("#cal-save")
+    page.wait_for_function("document.getElementById('cal-saved').textContent.startsWith('Saved')",
+                           timeout=20000)
+    made = json.loads(saved.read_text())
+    assert {c: v["photos"] for c, v in made["classes"].items()} == {"happy": 1, "neutral": 1}
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    browser.close()
+
+
+def test_the_live_preview_says_a_broken_profile_is_not_used(server, chromium, saved):
+    saved.parent.mkdir(parents=True, exist_ok=True)
+    saved.write_text("{not json")
+    browser = chromium(None)
+    page = browser.new_page()
+    page.goto(f"http://127.0.0.1:{server}/")
+    page.wait_for_function("document.getElementById('profile-status').textContent !== ''")
+    status = page.locator("#profile-status").inner_text()
+    assert status.startswith(f"Your profile is not used: {saved}: not a readable Face2Emoji "
+                             "profile"), status
+    assert page.locator("#teach").get_attribute("href") == "/calibrate"
+    browser.close()
+
+
+# The API alone: quicker, and exact about what counts.
+
+def frame(port: int, cls: str, image: np.ndarray, session: str = "api", extra: str = ""):
+    return request(port, "POST", f"/api/calibrate/frame?session={session}&cls={cls}{extra}",
+                   jpeg(image))
+
+
+def test_only_frames_with_exactly_one_face_count_and_retake_forgets_them(server, smile, saved):
+    assert frame(server, "happy", WALL, "one") == (200, {"faces": 0, "accepted": False,
+                                                         "why": "no face in view", "count": 0})
+    two = cv2.hconcat([smile, smile])
+    status, answer = frame(server, "happy", two, "one")
+    assert (status, answer["faces"], answer["accepted"], answer["count"]) == (200, 2, False, 0)
+    assert answer["why"] == "2 faces in view (only yours, please)"
+    assert [frame(server, "happy", smile, "one")[1]["count"] for _ in range(2)] == [1, 2]
+    assert frame(server, "happy", smile, "one", "&replace=1")[1]["count"] == 1  # a photo
+    assert request(server, "POST", "/api/calibrate/retake?session=one&cls=happy") == (
+        200, {"count": 0})
+    assert frame(server, "happy", smile, "one")[1]["count"] == 1
+    assert frame(server, "happy", smile, "other")[1]["count"] == 1  # sessions are apart
+
+
+def test_classes_outside_the_face_model_are_refused(server, smile):
+    for cls in ("wink", "disgust", ""):
+        status, answer = frame(server, cls, smile)
+        assert status == 400 and answer["error"].startswith("cls must be one of angry, happy")
+
+
+def test_try_reads_with_and_without_the_session_s_faces(server, smile):
+    neutral = read_photo(NEUTRAL_JPG)
+    status, alone = request(server, "POST", "/api/calibrate/try?session=try", jpeg(neutral))
+    assert status == 200 and not alone["active"] and alone["with"] == alone["without"]
+    frame(server, "neutral", smile, "try")  # teach it that this smile is the neutral face
+    frame(server, "happy", neutral, "try")
+    status, both = request(server, "POST", "/api/calibrate/try?session=try", jpeg(neutral))
+    assert status == 200 and both["active"]
+    assert both["without"]["label"] == "neutral" and both["without"]["emoji"] == "😐"
+    assert both["with"]["probs"]["happy"] > both["without"]["probs"]["happy"] + 0.3
+
+
+def test_save_needs_two_faces_and_writes_the_user_s_profile(server, smile, saved):
+    frame(server, "happy", smile, "save")
+    status, answer = request(server, "POST", "/api/calibrate/save?session=save")
+    assert status == 400 and answer == {
+        "error": "faces of 1 class(es) taken; a profile needs at least 2"}
+    assert not saved.exists()
+    frame(server, "neutral", read_photo(NEUTRAL_JPG), "save")
+    status, answer = request(server, "POST", "/api/calibrate/save?session=save")
+    assert status == 200 and answer == {"path": str(saved), "classes": {"happy": 1, "neutral": 1}}
+    assert request(server, "GET", "/api/session")[1]["profile"] == {
+        "used": True, "note": "your faces (profile.json)"}
+    saved.unlink()
+    assert request(server, "GET", "/api/session")[1]["profile"] == {"used": False, "note": ""}
+
+
+def test_the_bundled_emoji_are_served_and_nothing_else(server):
+    status, data = request(server, "GET", "/emoji/happy.png")
+    assert status == 200 and data == (ROOT / "assets" / "emoji" / "happy.png").read_bytes()
+    assert request(server, "GET", "/emoji/../../README.md")[0] == 404
+    assert request(server, "GET", "/emoji/happy.png", Host="evil.example")[0] == 403
+    status, _ = request(server, "POST", "/api/calibrate/save?session=save",
+                        Origin="http://evil.example")
+    assert status == 403
+
+
+def test_web_calibrate_opens_the_calibration_page(tmp_path):
+    opened, browser = tmp_path / "opened", tmp_path / "browser"
+    browser.write_text(f'#!/bin/sh\necho "$1" > {opened}\n')
+    browser.chmod(0o755)
+    with web_server(("--calibrate",), {**os.environ, "BROWSER": str(browser)}) as port:
+        wait_for(lambda: opened.exists() and opened.read_text().strip(), 10,
+                 "the browser to be asked")
+        assert opened.read_text().strip() == f"http://127.0.0.1:{port}/calibrate"
