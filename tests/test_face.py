@@ -39,7 +39,7 @@ def test_a_portrait_face_is_found_centred_and_measured(finder, smile):
     # The face is in the middle of the 320x320 portrait, around (160, 170), about 110 px wide.
     assert 130 < x + w / 2 < 190 and 140 < y + h / 2 < 200 and 80 < w < 140
     assert face.crop.shape == (64, 64) and face.crop.dtype == np.uint8
-    assert face.landmarks.shape == (468, 2)
+    assert face.landmarks.shape == (478, 2)
     assert all(0.2 < e < 0.5 for e in face.eye_openness)  # both eyes open
     assert all(p.shape == (24, 24) for p in face.eye_patches)
 
