@@ -13,7 +13,7 @@ together; classes the user did not calibrate keep the global model's reading exa
 BLEND and TEMPERATURE were chosen on the posed sets (`python -m training.calibration --grid`):
 the strongest blend whose cost to a class left out of the profile stays within 2 points
 (TFEID, leave one class out), while the person's own calibration photos are read as what they
-show (232 of 249, against 185 without a profile). Centring the similarities on the person's
+show (233 of 249, against 184 without a profile). Centring the similarities on the person's
 mean prototype was tried and did no better.
 """
 from __future__ import annotations
