@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import cv2
@@ -308,10 +309,7 @@ def test_the_running_tray_picks_up_my_faces_and_forgets_them(desk, tmp_path):
     for condition, cls in (("happy", "happy"), ("normal", "neutral"), ("sad", "sad")):
         (mine / cls).mkdir(parents=True)
         cv2.imwrite(str(mine / cls / "me.png"), yale_photo(condition))
-    field = Field(desk, tmp_path)
-    app = start_app(desk, video, tmp_path)
-    try:
-        wait_for(lambda: ask(desk, "status").startswith("expression neutral"), 60, "neutral")
+    with watching(desk, video, tmp_path, "neutral") as field:
         assert "your faces" not in ask(desk, "status")
         taught = run(desk, sys.executable, "-m", "face2emoji_tray", "calibrate", str(mine))
         assert taught.returncode == 0, taught.stderr
@@ -324,6 +322,16 @@ def test_the_running_tray_picks_up_my_faces_and_forgets_them(desk, tmp_path):
         assert forgot.returncode == 0, forgot.stderr
         wait_for(lambda: ask(desk, "status").startswith("expression neutral"), 15, "neutral again")
         assert "your faces" not in ask(desk, "status")
+
+
+@contextmanager
+def watching(desk, video: Path, tmp_path: Path, first: str):
+    """The app watching `video` with a focused field, once it reads `first`; quit after."""
+    field = Field(desk, tmp_path)
+    app = start_app(desk, video, tmp_path)
+    try:
+        wait_for(lambda: ask(desk, "status").startswith(f"expression {first}"), 60, first)
+        yield field
     finally:
         ask(desk, "quit")
         app.wait(15)
@@ -345,30 +353,16 @@ def test_a_held_wink_types_the_winking_face_and_only_during_the_wink(desk, tmp_p
     # The app reads one video frame per tick (5 a second): 4 s neutral, 2 s wink, looped.
     normal, wink = yale_photo("normal", "subject09"), yale_photo("wink", "subject09")
     video = write_video(tmp_path / "wink.avi", frames_of(normal, 20) + frames_of(wink, 10))
-    field = Field(desk, tmp_path)
-    app = start_app(desk, video, tmp_path)
-    try:
-        wait_for(lambda: ask(desk, "status").startswith("expression neutral"), 60, "neutral")
+    with watching(desk, video, tmp_path, "neutral") as field:
         typed = press_while_watching(desk, field, 14)
-        runs = "".join(c for i, c in enumerate(typed) if i == 0 or typed[i - 1] != c)
-        assert set(typed) == {"😐", "😉"}, typed
-        assert "😐😉😐" in runs, typed  # neutral before the wink, winking during it, then back
-    finally:
-        ask(desk, "quit")
-        app.wait(15)
-        field.close()
+    runs = "".join(c for i, c in enumerate(typed) if i == 0 or typed[i - 1] != c)
+    assert set(typed) == {"😐", "😉"}, typed
+    assert "😐😉😐" in runs, typed  # neutral before the wink, winking during it, then back
 
 
 def test_a_short_closing_of_both_eyes_never_types_the_winking_face(desk, tmp_path):
     normal, sleepy = yale_photo("normal", "subject09"), yale_photo("sleepy", "subject09")
     video = write_video(tmp_path / "blink.avi", frames_of(normal, 10) + frames_of(sleepy, 1))
-    field = Field(desk, tmp_path)
-    app = start_app(desk, video, tmp_path)
-    try:
-        wait_for(lambda: ask(desk, "status").startswith("expression neutral"), 60, "neutral")
+    with watching(desk, video, tmp_path, "neutral") as field:
         typed = press_while_watching(desk, field, 8)
-        assert typed and set(typed) == {"😐"}, typed
-    finally:
-        ask(desk, "quit")
-        app.wait(15)
-        field.close()
+    assert typed and set(typed) == {"😐"}, typed
