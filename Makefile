@@ -6,12 +6,15 @@
 PYTHON ?= python3
 VENV := .venv
 PIP := $(VENV)/bin/pip
-# What the tray's menu and typing need on a Linux desktop (PyGObject builds against these).
-RUN_DEBS := xdotool xclip gir1.2-gtk-3.0 gir1.2-ayatanaappindicator3-0.1 \
+# What the tray's menu and typing need on a Linux desktop (PyGObject builds against these):
+# typing on X11 (xdotool, xclip) and on Wayland (wtype, wl-clipboard).
+RUN_DEBS := xdotool xclip wtype wl-clipboard gir1.2-gtk-3.0 gir1.2-ayatanaappindicator3-0.1 \
             libgirepository1.0-dev libcairo2-dev pkg-config
 # What the tests add: a virtual X server, a tray host, a notification daemon, a session bus,
-# Tk for a real text field, and Debian's Chromium for the web page.
-TEST_DEBS := $(RUN_DEBS) xvfb xsel trayer dunst dbus dbus-x11 x11-utils python3-tk chromium
+# Tk for a real text field, Debian's Chromium for the web page, and a headless Wayland
+# session (sway) with a Wayland text field (foot).
+TEST_DEBS := $(RUN_DEBS) xvfb xsel trayer dunst dbus dbus-x11 x11-utils python3-tk chromium \
+             sway foot
 ARGS ?=
 
 .PHONY: run test debs-run debs-test clean

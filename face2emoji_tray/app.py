@@ -7,7 +7,9 @@ status.
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import sys
 import threading
 from pathlib import Path
 
@@ -37,6 +39,15 @@ def setup_logging(path: Path = LOG_FILE) -> None:
         root.addHandler(handler)
 
 
+def session_bus_reachable() -> bool:
+    """Whether GLib can find a D-Bus session bus: its address, the user bus socket, or X11
+    autolaunch. pystray's Linux icon needs one and fails only once running, leaving a thread
+    that keeps the process from exiting (seen on a Wayland session without a bus)."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    return bool(os.environ.get("DBUS_SESSION_BUS_ADDRESS") or os.environ.get("DISPLAY")
+                or runtime and Path(runtime, "bus").is_socket())
+
+
 class App:
     def __init__(self, source: Source, config: config_mod.Config, config_path: Path,
                  model: Path | Classifier, problems: list[str],
@@ -53,7 +64,7 @@ class App:
                              lambda _status: self._show_latest(), profile.Watcher(model.sha256))
         self.server = ControlServer(self.command)
         try:
-            self.typer: typers.Typer | None = typers.choose(config.typer)
+            self.typer: typers.Chain | None = typers.choose(config.typer)
         except typers.TypingError as exc:
             self.typer = None
             self.problems.append(str(exc))
@@ -73,10 +84,10 @@ class App:
             return "nothing typed: no typing backend works here (see `face2emoji doctor`)"
         with self._typing:
             try:
-                self.typer.type(text)
+                used = self.typer.type(text)
             except typers.TypingError as exc:
                 return f"nothing typed: {exc}"
-        return f"typed {text} ({why})"
+        return f"typed {text} with {used} ({why})"
 
     def set_paused(self, paused: bool) -> None:
         self.engine.set_paused(paused)
@@ -159,13 +170,21 @@ class App:
     def _run_tray(self) -> None:
         from face2emoji_tray.tray import Tray, TrayError
 
+        if sys.platform.startswith("linux") and not session_bus_reachable():
+            self._run_without_tray("no tray icon (no D-Bus session bus)")
+            return
         try:
             self.attach(Tray(self))
         except TrayError as exc:
-            self.problems.append(str(exc))
-            log.warning("%s; running without an icon (use `face2emoji type-now`)", exc)
-            while not self._quit.wait(0.5):
-                pass
+            self._run_without_tray(str(exc))
             return
         self.tray.run()
+
+    def _run_without_tray(self, problem: str) -> None:
+        """Keep watching and answering `face2emoji type-now` until asked to quit. A Wayland
+        session without a session bus (or a tray host) has no icon, and still types."""
+        self.problems.append(problem)
+        log.warning("%s; running without an icon (use `face2emoji type-now`)", problem)
+        while not self._quit.wait(0.5):
+            pass
 

@@ -138,12 +138,14 @@ def check_camera(index: int = 0) -> Check:
 
 
 def check_typing() -> Check:
+    """This desktop's backends in the order each press tries them, the first one marked."""
     try:
-        typer = typers.choose("auto")
+        chain = typers.choose("auto")
     except typers.TypingError as exc:
         return Check("typing", False, str(exc),
-                     hint="X11: apt install xdotool; Wayland: wtype or ydotool")
-    return Check("typing", True, f"{typer.name} on {typers.desktop()}")
+                     hint="X11: apt install xdotool; sway/Hyprland: wtype; GNOME/KDE Wayland: "
+                          "wl-clipboard and ydotool 1.0+ with ydotoold running")
+    return Check("typing", True, f"{typers.session()}: {chain.describe()}")
 
 
 def run(camera: int = 0) -> list[Check]:

@@ -1,6 +1,8 @@
-"""Platform parts that need no display: autostart, typing-backend choice, single instance."""
+"""Platform parts that need no display: autostart, the typing backends' order and run-time
+fallback (real scripts standing in for the tools), single instance."""
 from __future__ import annotations
 
+import logging
 import shlex
 import socket
 
@@ -10,6 +12,7 @@ from face2emoji_tray import typers
 from face2emoji_tray.autostart import app_command
 from face2emoji_tray.autostart.xdg import XdgAutostart
 from face2emoji_tray.instance import AlreadyRunning, ControlServer, ask
+from face2emoji_tray.typers.direct import ToolTyper
 
 
 def test_start_at_login_writes_and_removes_the_xdg_autostart_entry(tmp_path):
@@ -28,18 +31,35 @@ def test_start_at_login_writes_and_removes_the_xdg_autostart_entry(tmp_path):
 
 @pytest.fixture
 def desktop_env(monkeypatch, tmp_path):
-    """A PATH with only the tools a test names, and no display variables."""
-    for var in ("DISPLAY", "WAYLAND_DISPLAY"):
+    """A PATH with only the tools a test names (each a script, `exit 0` unless given), and
+    no display variables."""
+    for var in ("DISPLAY", "WAYLAND_DISPLAY", "XDG_CURRENT_DESKTOP"):
         monkeypatch.delenv(var, raising=False)
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     monkeypatch.setenv("PATH", str(bin_dir))
 
-    def tools(*names: str) -> None:
+    def tools(*names: str, script: str = "exit 0") -> None:
         for name in names:
-            (bin_dir / name).write_text("#!/bin/sh\nexit 0\n")
+            (bin_dir / name).write_text(f"#!/bin/sh\n{script}\n")
             (bin_dir / name).chmod(0o755)
     return tools
+
+
+# ydotool 1.0 as far as we use it: its --help (0.1.x prints no YDOTOOL_SOCKET and exits 1);
+# any other call is written to ydotool.args, with what the clipboard holds at that moment.
+YDOTOOL_1 = "\n".join([
+    "[ \"$1\" = --help ] && echo 'Use environment variable YDOTOOL_SOCKET to specify daemon "
+    "socket.' && exit 0",
+    'clip=; [ -f "${0%/*}/clip" ] && IFS= read -r clip < "${0%/*}/clip"',
+    'echo "$* [$clip]" >> "${0%/*}/ydotool.args"'])
+# wl-copy and wl-paste keeping the clipboard in a file (shell builtins only: PATH has no cat).
+WL_COPY = 'IFS= read -r text; printf %s "$text" > "${0%/*}/clip"'
+WL_PASTE = 'IFS= read -r text < "${0%/*}/clip"; printf %s "$text"'
+
+
+def order(chain: typers.Chain) -> list[str]:
+    return [t.name for t in chain.typers]
 
 
 def test_no_display_means_no_typing_backend(desktop_env):
@@ -47,18 +67,70 @@ def test_no_display_means_no_typing_backend(desktop_env):
         typers.choose()
 
 
-def test_x11_types_with_xdotool(desktop_env, monkeypatch):
-    desktop_env("xdotool")
+def test_x11_types_with_xdotool_then_the_clipboard(desktop_env, monkeypatch):
+    desktop_env("xdotool", "xclip")
     monkeypatch.setenv("DISPLAY", ":42")
-    assert typers.choose().name == "xdotool"
+    chain = typers.choose()
+    assert order(chain) == ["xdotool", "clipboard"]
+    assert chain.describe() == "xdotool (used) → clipboard"
 
 
-def test_wayland_prefers_wtype_then_ydotool(desktop_env, monkeypatch):
+def test_sway_types_with_wtype_then_the_clipboard(desktop_env, monkeypatch):
     monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-9")
-    desktop_env("ydotool")
-    assert typers.choose().name == "ydotool"
-    desktop_env("wtype")
-    assert typers.choose().name == "wtype"
+    monkeypatch.setenv("XDG_CURRENT_DESKTOP", "sway")
+    desktop_env("wtype", "wl-copy", "wl-paste")
+    chain = typers.choose()
+    assert typers.session() == "wayland"
+    assert chain.describe() == "wtype (used) → clipboard → ydotool (not available)"
+
+
+@pytest.mark.parametrize("current", ["GNOME", "ubuntu:GNOME", "KDE"])
+def test_gnome_and_kde_wayland_paste_through_the_clipboard(desktop_env, monkeypatch, current):
+    """Their compositors refuse wtype and ydotool cannot type emoji: the clipboard comes first,
+    and it needs ydotool 1.0+ to press Ctrl+V (an installed wtype is no use there)."""
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-9")
+    monkeypatch.setenv("XDG_CURRENT_DESKTOP", current)
+    desktop_env("wtype", "wl-copy", "wl-paste")
+    with pytest.raises(typers.TypingError, match=r"no typing backend works on this desktop "
+                                                 r"\(wayland-(gnome|kde)\)"):
+        typers.choose()
+    desktop_env("ydotool")  # 0.1.x: its `key` would read '29:1' as the key '2'
+    with pytest.raises(typers.TypingError, match="no typing backend works"):
+        typers.choose()
+    desktop_env("ydotool", script=YDOTOOL_1)
+    chain = typers.choose()
+    assert order(chain) == ["clipboard", "ydotool"]
+    assert chain.describe() == "clipboard (used) → ydotool"
+
+
+def test_ydotool_types_ascii_and_refuses_emoji(desktop_env, monkeypatch, tmp_path):
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-9")
+    desktop_env("ydotool", script=YDOTOOL_1)
+    ydotool = typers.backends()["ydotool"]()
+    with pytest.raises(typers.TypingError, match=r"^ydotool: cannot type '😀' .*ASCII only"):
+        ydotool.type("😀")
+    ydotool.type(":-)")
+    assert (tmp_path / "bin" / "ydotool.args").read_text() == "type -- :-) []\n"
+
+
+def test_on_gnome_the_clipboard_pastes_with_ydotool_and_gives_the_users_text_back(
+        desktop_env, monkeypatch, tmp_path):
+    from face2emoji_tray.typers.clipboard import ClipboardTyper
+
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-9")
+    monkeypatch.setenv("XDG_CURRENT_DESKTOP", "GNOME")
+    desktop_env("wl-copy", script=WL_COPY)
+    desktop_env("wl-paste", script=WL_PASTE)
+    desktop_env("wtype", script='echo "$*" >> "${0%/*}/wtype.args"; exit 1')
+    desktop_env("ydotool", script=YDOTOOL_1)
+    (tmp_path / "bin" / "clip").write_text("the user's précieux text", encoding="utf-8")
+    ClipboardTyper().type("😀👍🏽")
+    # Ctrl+V (KEY_LEFTCTRL 29, KEY_V 47) pressed while the clipboard held the emoji, by
+    # ydotool alone: wtype cannot work on GNOME and is not tried.
+    assert (tmp_path / "bin" / "ydotool.args").read_text(encoding="utf-8") == \
+        "key 29:1 47:1 47:0 29:0 [😀👍🏽]\n"
+    assert not (tmp_path / "bin" / "wtype.args").exists()
+    assert (tmp_path / "bin" / "clip").read_text(encoding="utf-8") == "the user's précieux text"
 
 
 def test_a_configured_backend_that_cannot_work_here_is_a_clear_error(desktop_env, monkeypatch):
@@ -67,6 +139,50 @@ def test_a_configured_backend_that_cannot_work_here_is_a_clear_error(desktop_env
         typers.choose("wtype")
     with pytest.raises(typers.TypingError, match="unknown typing backend 'morse'"):
         typers.choose("morse")
+
+
+class Broken(ToolTyper):
+    """A real tool that fails the way wtype does on GNOME."""
+
+    name, where, command = "broken", "x11", ("broken-tool",)
+
+
+class Recorder(ToolTyper):
+    """A real tool that writes what it was asked to type to typed.txt beside itself."""
+
+    name, where, command = "recorder", "x11", ("recorder-tool",)
+
+
+def test_a_backend_that_fails_at_run_time_hands_over_to_the_next(desktop_env, monkeypatch,
+                                                                  tmp_path, caplog):
+    monkeypatch.setenv("DISPLAY", ":42")
+    desktop_env("broken-tool", script="echo 'Compositor does not support the virtual keyboard "
+                                      "protocol' >&2; exit 1")
+    desktop_env("recorder-tool", script='printf %s "$2" > "${0%/*}/typed.txt"')
+    chain = typers.Chain([Broken(), Recorder()])
+    with caplog.at_level(logging.WARNING, logger="face2emoji_tray.typers"):
+        assert chain.type("😀👍🏽❤️") == "recorder"
+    assert (tmp_path / "bin" / "typed.txt").read_text(encoding="utf-8") == "😀👍🏽❤️"
+    assert [r.getMessage() for r in caplog.records] == [
+        "broken: broken-tool failed (Compositor does not support the virtual keyboard "
+        "protocol); trying recorder"]
+    # Both fail: one error with both reasons, and nothing typed.
+    desktop_env("recorder-tool", script="echo 'no seat' >&2; exit 2")
+    with pytest.raises(typers.TypingError, match=r"^broken: .* failed \(Compositor .*\); "
+                                                 r"recorder: recorder-tool failed \(no seat\)$"):
+        chain.type("😢")
+
+
+def test_doctor_names_the_chain_and_the_backend_used_first(desktop_env, monkeypatch):
+    from face2emoji_tray.doctor import check_typing
+
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-9")
+    monkeypatch.setenv("XDG_CURRENT_DESKTOP", "KDE")
+    desktop_env("wl-copy", "wl-paste")
+    desktop_env("ydotool", script=YDOTOOL_1)
+    line = check_typing().line()
+    assert line.startswith("OK   typing") and line.endswith(
+        "wayland-kde: clipboard (used) → ydotool")
 
 
 def test_a_failing_tool_is_one_line(desktop_env, tmp_path):

@@ -1,7 +1,10 @@
 """Backends that type the text as key events."""
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+from functools import lru_cache
 
 from face2emoji_tray.typers import Typer, TypingError, desktop, run_tool
 
@@ -28,16 +31,54 @@ class XdotoolTyper(ToolTyper):
     command = ("xdotool", "type", "--clearmodifiers", "--delay", "30")
 
 
-class WtypeTyper(ToolTyper):
-    """Wayland compositors with the virtual-keyboard protocol (sway, Hyprland; not GNOME)."""
+WTYPE_SETTLE = ("-s", "30")  # ms between wtype's new keyboard (and its keymap) and the keys
 
-    name, where, command = "wtype", "wayland", ("wtype",)
+
+class WtypeTyper(ToolTyper):
+    """Wayland compositors with the virtual-keyboard protocol (sway, Hyprland; not GNOME or
+    KDE). wtype sends the keys right after the keymap of its new virtual keyboard, and the
+    focused client may not have read that keymap yet: in foot on sway, 13 of 20 emoji arrived
+    without a pause, 30/30 with 5 ms; 30 ms leaves room for a loaded machine."""
+
+    name, where, command = "wtype", "wayland", ("wtype", *WTYPE_SETTLE)
+
+
+@lru_cache(maxsize=4)
+def _speaks_keycodes(path: str, modified_ns: int) -> bool:
+    """Whether the ydotool at `path` is 1.0 or later. Its `key` takes raw keycodes
+    ('29:1 47:1 47:0 29:0' is Ctrl+V); 0.1.x (Debian 12) reads the same words as key names
+    and would type '2', '4', ... into the user's field. Only 1.0 documents YDOTOOL_SOCKET in
+    its `--help`, which it prints without needing the daemon. Asked once per version of the
+    file (`modified_ns`), not at every press."""
+    try:
+        done = subprocess.run([path, "--help"], capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0 and "YDOTOOL_SOCKET" in done.stdout
+
+
+def ydotool_usable() -> bool:
+    """ydotool 1.0 or later is installed (whether ydotoold runs shows only when it is used)."""
+    path = shutil.which("ydotool")
+    return path is not None and _speaks_keycodes(path, os.stat(path).st_mtime_ns)
 
 
 class YdotoolTyper(ToolTyper):
-    """Any Wayland desktop through uinput; needs ydotoold running with access to /dev/uinput."""
+    """Any Wayland desktop through uinput; needs ydotool 1.0+ and ydotoold with access to
+    /dev/uinput. It presses the keys of a US keyboard, so it cannot type emoji (its own
+    issue tracker says so): text outside ASCII is refused, and the chain goes on."""
 
     name, where, command = "ydotool", "wayland", ("ydotool", "type")
+
+    @classmethod
+    def supported(cls) -> bool:
+        return desktop() == cls.where and ydotool_usable()
+
+    def type(self, text: str) -> None:
+        if not text.isascii():
+            raise TypingError(f"{self.name}: cannot type {text!r} (it types US-keyboard keys, "
+                              "ASCII only)")
+        super().type(text)
 
 
 class PynputTyper(Typer):
