@@ -12,10 +12,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from skimage import data
 
 from bench.common import record, stats
-from tests.media import frames_of, write_video
+from tests.media import SMILE_JPG, frames_of, read_photo, write_video
 from tests.processes import APP, ask
 from tests.waiting import wait_for
 from tests.wayland import Field, wayland
@@ -46,7 +45,7 @@ def main() -> None:
     args = ap.parse_args()
     rows: dict = {}
     with tempfile.TemporaryDirectory() as tmp, wayland(Path(tmp)) as env:
-        video = write_video(Path(tmp) / "smile.avi", frames_of(data.astronaut()[..., ::-1].copy(), 50))
+        video = write_video(Path(tmp) / "smile.avi", frames_of(read_photo(SMILE_JPG), 50))
         field = Field(env, Path(tmp))
         for typer in ("wtype", "clipboard"):
             conf = Path(tmp) / f"{typer}.toml"

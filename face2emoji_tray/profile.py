@@ -29,6 +29,8 @@ from pathlib import Path
 import numpy as np
 import platformdirs
 
+from face2emoji_tray.emoji import FACE_CLASSES
+
 FORMAT = 1
 BLEND = 0.7  # weight of the person's prototypes against the global model
 TEMPERATURE = 0.05  # softmax temperature over cosine similarities
@@ -43,10 +45,6 @@ def default_path() -> Path:
     """The user's own profile, in the platform's data folder (read at call time, so a
     changed XDG_DATA_HOME applies)."""
     return Path(platformdirs.user_data_dir("face2emoji")) / "profile.json"
-
-
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -94,13 +92,22 @@ class Profile:
 
     @classmethod
     def from_json(cls, data: dict) -> "Profile":
+        """A profile file's content, checked: a file edited by hand or cut short must be
+        refused here, in one line, rather than fail at every frame."""
         if data.get("format") != FORMAT:
             raise ValueError(f"format {data.get('format')!r}, expected {FORMAT}")
         protos, photos = {}, {}
         for c, entry in data["classes"].items():
-            protos[c] = _unit(np.frombuffer(base64.b64decode(entry["prototype"]), np.float16))
+            if c not in FACE_CLASSES:
+                raise ValueError(f"unknown class {c!r}")
+            protos[c] = np.frombuffer(base64.b64decode(entry["prototype"]), np.float16)
             photos[c] = int(entry["photos"])
-        return cls(str(data["model_sha256"]), protos, photos)
+        sizes = {p.size for p in protos.values()}
+        if len(sizes) != 1 or 0 in sizes:
+            raise ValueError(f"prototypes of {sorted(sizes)} values")
+        if not all(np.isfinite(p).all() for p in protos.values()):
+            raise ValueError("prototypes that are not numbers")
+        return cls(str(data["model_sha256"]), {c: _unit(p) for c, p in protos.items()}, photos)
 
 
 def load(path: Path, model_sha256: str) -> Profile:
@@ -131,14 +138,14 @@ def load_default(model_sha256: str) -> tuple[Profile | None, str]:
 
 def save(profile: Profile, path: Path) -> Path:
     """Write atomically with mode 0600 (it describes a person's face). A file at `path` that
-    is not a readable profile is kept beside it (.broken), never overwritten silently."""
+    is not a readable profile is kept beside it (.broken-<time>), never overwritten."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists():
         try:
             Profile.from_json(json.loads(path.read_text(encoding="utf-8")))
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            os.replace(path, path.with_name(path.name + ".broken"))
+            os.replace(path, path.with_name(f"{path.name}.broken-{time.time_ns()}"))
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:

@@ -4,7 +4,7 @@ Used per frame by the engine (camera), and per image by `predict`, `eval` and th
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -56,9 +56,17 @@ class Recognizer:
             return Reading(found.count, note="; ".join(found.notes))
         face = found.face
         outputs = self.classifier.run([face.crop])
-        probs, features = outputs[0][0], (outputs[1][0] if len(outputs) > 1 else None)
-        profile = self.profile
-        if profile is not None and features is not None:
-            probs = profile.apply(self.classifier.classes, probs, features)
-        return Reading(found.count, dict(zip(self.classifier.classes, map(float, probs))),
-                       self.eyes.read(face), face.box, features=features)
+        reading = Reading(found.count, dict(zip(self.classifier.classes, map(float, outputs[0][0]))),
+                          self.eyes.read(face), face.box,
+                          features=outputs[1][0] if len(outputs) > 1 else None)
+        return calibrated(reading, self.classifier.classes, self.profile)
+
+
+def calibrated(reading: Reading, classes: tuple[str, ...], mine: Profile | None) -> Reading:
+    """The reading as it is with the person's profile `mine` (unchanged without a profile,
+    a face or the model's features)."""
+    if mine is None or reading.probs is None or reading.features is None:
+        return reading
+    probs = mine.apply(classes, np.array([reading.probs[c] for c in classes], np.float32),
+                       reading.features)
+    return replace(reading, probs=dict(zip(classes, map(float, probs))))

@@ -40,7 +40,8 @@ def desktop(home: Path):
     runtime = home / "run"
     runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
     env = {**os.environ, "HOME": str(home), "XDG_RUNTIME_DIR": str(runtime),
-           "XDG_CONFIG_HOME": str(home / "config"), "XDG_STATE_HOME": str(home / "state"),
+           "XDG_CONFIG_HOME": str(home / "config"), "XDG_DATA_HOME": str(home / "data"),
+           "XDG_STATE_HOME": str(home / "state"),
            "XDG_CACHE_HOME": str(home / "cache"), "GLOG_minloglevel": "2", "NO_AT_BRIDGE": "1"}
     env.pop("WAYLAND_DISPLAY", None)
     procs: list[subprocess.Popen] = []

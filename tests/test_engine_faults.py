@@ -277,7 +277,9 @@ def test_the_tray_is_told_only_when_what_it_shows_changes(watch, smile):
     engine = watch(camera, on_change=shown.append)
     wait_for(lambda: smiling(engine), 30, "a smile")
     told, reads, percentages = len(shown), camera._n, set()
+    deadline = time.monotonic() + 30
     while camera._n < reads + 15:  # three seconds of the same smile
+        assert time.monotonic() < deadline, "the engine stopped reading frames"
         percentages.add(engine.status().describe())
         time.sleep(0.05)
     assert len(percentages) > 1  # the confidence moved from frame to frame...

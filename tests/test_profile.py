@@ -121,3 +121,31 @@ def test_a_running_app_picks_up_a_new_profile_and_forgets_it(my_profile, tmp_pat
     assert watcher.current() is None and "not a readable" in watcher.note
     mine.unlink()  # "Forget my faces"
     assert watcher.current() is None and watcher.note == ""
+
+
+@pytest.mark.parametrize("damage", ["short prototype", "unknown class"])
+def test_a_profile_edited_into_nonsense_is_refused_in_one_line(my_profile, tmp_path, faces_dir,
+                                                               damage):
+    data = json.loads(my_profile[0].read_text())
+    if damage == "short prototype":
+        data["classes"]["sad"]["prototype"] = data["classes"]["sad"]["prototype"][:40]
+    else:
+        data["classes"]["bored"] = data["classes"].pop("sad")
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data))
+    done = face2emoji("predict", "--profile", str(bad), str(faces_dir / "sad" / "me.png"))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1 and "not a readable Face2Emoji profile" in done.stderr
+
+
+def test_saving_over_broken_files_keeps_each_of_them(my_profile, tmp_path):
+    from face2emoji_tray import profile
+
+    good = profile.Profile.from_json(json.loads(my_profile[0].read_text()))
+    target = tmp_path / "profile.json"
+    for junk in ("{first", "{second"):
+        target.write_text(junk)
+        profile.save(good, target)
+    kept = sorted(p.read_text() for p in tmp_path.glob("profile.json.broken-*"))
+    assert kept == ["{first", "{second"]
+    assert profile.Profile.from_json(json.loads(target.read_text())).photos == good.photos

@@ -25,8 +25,8 @@ def way(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def smile_video(tmp_path_factory, astronaut) -> Path:
-    return write_video(tmp_path_factory.mktemp("video") / "smile.avi", frames_of(astronaut, 40))
+def smile_video(tmp_path_factory, smile) -> Path:
+    return write_video(tmp_path_factory.mktemp("video") / "smile.avi", frames_of(smile, 40))
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 import pytest
 
-from face2emoji_tray.profile import file_sha256
+from face2emoji_tray.classifier import Classifier
 from tests.browser import CHROMIUM, chromium_args, picture
 from tests.conftest import ROOT
 from tests.media import NEUTRAL_JPG, SMILE_JPG, frames_of, read_photo, write_y4m
@@ -106,7 +106,7 @@ def test_the_camera_flow_makes_a_profile_of_the_faces_taken(server, chromium, sa
     assert page.locator("#cal-count").inner_text() == "3"
     state(page, "neutral", "done")
     one_face = time.monotonic() - started
-    assert 3 + (FRAMES - 1) * 0.2 <= one_face < 10, one_face  # the countdown, then 2 s of frames
+    assert one_face >= 3 + (FRAMES - 1) * 0.2, one_face  # the countdown, then 2 s of frames
 
     state(page, "happy", "active")
     page.wait_for_function("document.getElementById('cal-progress').value >= 3", timeout=20000)
@@ -136,7 +136,7 @@ def test_the_camera_flow_makes_a_profile_of_the_faces_taken(server, chromium, sa
     made = json.loads(saved.read_text())
     assert {c: v["photos"] for c, v in made["classes"].items()} == {"neutral": FRAMES,
                                                                     "happy": FRAMES}
-    assert made["model_sha256"] == file_sha256(ROOT / "models" / "expression.onnx")
+    assert made["model_sha256"] == Classifier(ROOT / "models" / "expression.onnx").sha256
 
     page.goto(f"http://127.0.0.1:{server}/")  # the live preview now uses it
     page.wait_for_function("document.getElementById('profile-status').textContent !== ''")

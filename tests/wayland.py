@@ -66,7 +66,8 @@ def wayland(home: Path):
             shutil.chown(path, "nobody", "nogroup")
     (home / "run").mkdir(mode=0o700)
     env = {**os.environ, "HOME": str(home), "XDG_RUNTIME_DIR": str(home / "run"),
-           "XDG_CONFIG_HOME": str(home / "config"), "XDG_STATE_HOME": str(home / "state"),
+           "XDG_CONFIG_HOME": str(home / "config"), "XDG_DATA_HOME": str(home / "data"),
+           "XDG_STATE_HOME": str(home / "state"),
            "XDG_CACHE_HOME": str(home / "cache"), "XDG_CURRENT_DESKTOP": "sway",
            "GLOG_minloglevel": "2", "NO_AT_BRIDGE": "1"}
     for var in ("DISPLAY", "WAYLAND_DISPLAY", "SWAYSOCK", "DBUS_SESSION_BUS_ADDRESS"):

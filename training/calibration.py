@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import re
 import zipfile
 from collections import defaultdict
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -108,16 +110,23 @@ def measure(model: Classifier, people_t: dict, people_y: dict) -> dict[str, tupl
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--grid", action="store_true", help="search BLEND and TEMPERATURE")
+    ap.add_argument("--json", type=Path, help="write the results here")
     args = ap.parse_args(argv)
     model = Classifier(EXPRESSION_MODEL, threads=2)
     people_t, people_y = tfeid(model), yale(model)
-    grid = (itertools.product((0.5, 0.8, 1.0), (0.05, 0.1, 0.2)) if args.grid
+    grid = (itertools.product((0.5, 0.7, 0.8, 0.9, 1.0), (0.02, 0.05, 0.1, 0.2)) if args.grid
             else [(prof.BLEND, prof.TEMPERATURE)])
+    results = {}
     for blend, temp in grid:
         prof.BLEND, prof.TEMPERATURE = blend, temp
-        for key, (before, after, n) in measure(model, people_t, people_y).items():
+        measured = measure(model, people_t, people_y)
+        results[f"blend {blend} temperature {temp}"] = {
+            k: {"without": b, "with": a, "tests": n} for k, (b, a, n) in measured.items()}
+        for key, (before, after, n) in measured.items():
             print(f"blend {blend} temperature {temp}  {key:<30} without {before}/{n}  "
                   f"with {after}/{n}", flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":

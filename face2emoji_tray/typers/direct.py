@@ -44,12 +44,12 @@ class WtypeTyper(ToolTyper):
 
 
 @lru_cache(maxsize=4)
-def _speaks_keycodes(path: str, modified_ns: int) -> bool:
+def _speaks_keycodes(path: str, version: tuple[int, int, int]) -> bool:
     """Whether the ydotool at `path` is 1.0 or later. Its `key` takes raw keycodes
     ('29:1 47:1 47:0 29:0' is Ctrl+V); 0.1.x (Debian 12) reads the same words as key names
     and would type '2', '4', ... into the user's field. Only 1.0 documents YDOTOOL_SOCKET in
     its `--help`, which it prints without needing the daemon. Asked once per version of the
-    file (`modified_ns`), not at every press."""
+    file (`version`: its inode, size and modification time), not at every press."""
     try:
         done = subprocess.run([path, "--help"], capture_output=True, text=True, timeout=5)
     except (OSError, subprocess.TimeoutExpired):
@@ -60,7 +60,10 @@ def _speaks_keycodes(path: str, modified_ns: int) -> bool:
 def ydotool_usable() -> bool:
     """ydotool 1.0 or later is installed (whether ydotoold runs shows only when it is used)."""
     path = shutil.which("ydotool")
-    return path is not None and _speaks_keycodes(path, os.stat(path).st_mtime_ns)
+    if path is None:
+        return False
+    st = os.stat(path)
+    return _speaks_keycodes(path, (st.st_ino, st.st_size, st.st_mtime_ns))
 
 
 class YdotoolTyper(ToolTyper):

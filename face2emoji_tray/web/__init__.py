@@ -10,7 +10,6 @@ machine, so a web site cannot reach it through DNS rebinding.
 """
 from __future__ import annotations
 
-import dataclasses
 import threading
 import time
 import uuid
@@ -18,7 +17,6 @@ import webbrowser
 from collections import OrderedDict
 from pathlib import Path
 
-import numpy as np
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -30,7 +28,7 @@ from face2emoji_tray import images, profile
 from face2emoji_tray.classifier import EXPRESSION_MODEL
 from face2emoji_tray.config import Config, load
 from face2emoji_tray.emoji import DEFAULT_EMOJI
-from face2emoji_tray.recognizer import Reading, Recognizer
+from face2emoji_tray.recognizer import Reading, Recognizer, calibrated
 from face2emoji_tray.shipped import shipped_dir
 from face2emoji_tray.smoother import Smoother, State
 from face2emoji_tray.web import calibration
@@ -101,12 +99,7 @@ class Preview:
 
     def calibrated(self, reading: Reading, mine: profile.Profile | None) -> Reading:
         """The reading as it is with `mine` (unchanged without a profile or a face)."""
-        if mine is None or reading.probs is None or reading.features is None:
-            return reading
-        classes = self.classifier.classes
-        probs = mine.apply(classes, np.array([reading.probs[c] for c in classes], np.float32),
-                           reading.features)
-        return dataclasses.replace(reading, probs=dict(zip(classes, map(float, probs))))
+        return calibrated(reading, self.classifier.classes, mine)
 
     def smoother(self, session: str) -> Smoother:
         if session not in self._smoothers:

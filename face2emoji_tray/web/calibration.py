@@ -47,10 +47,10 @@ class Calibrations:
         return len(kept)
 
     def count(self, session: str, cls: str) -> int:
-        return len(self._of(session).get(cls, []))
+        return len(self._sessions.get(session, {}).get(cls, []))  # never makes a session
 
     def clear(self, session: str, cls: str) -> None:
-        self._of(session).pop(cls, None)
+        self._sessions.get(session, {}).pop(cls, None)
 
     def profile(self, session: str, model_sha256: str) -> profile.Profile:
         """What Save would write now (inactive with fewer than MIN_CLASSES classes)."""
