@@ -3,8 +3,9 @@
     python -m training.inspect_data --out runs/inspect
 
 Prints per-class counts, the share of blurry (Laplacian variance below a threshold) and
-flat images, exact duplicates within train, and train images that also appear in
-public_test (leakage). Writes one grid PNG per archive.
+flat images, exact duplicates within each set, and training images that also appear in the
+set measured against them (leakage). Writes one grid PNG per set. RAF-DB and SFEW are looked
+at as train.py reads them (64 px grayscale), FER2013 and CEW as stored.
 """
 from __future__ import annotations
 
@@ -16,9 +17,18 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from training.data import CEW, FER_TEST, FER_TRAIN, read_zip
+from training.data import CEW, FER_TEST, FER_TRAIN, RAFDB, SFEW, read_zip
 
 BLURRY = 20.0  # Laplacian variance; FER2013's 48x48 faces sit mostly in the hundreds
+
+
+# title → (zip, folder prefix, size to read at: None keeps the stored size)
+SETS = {"fer2013 train": (FER_TRAIN, "", None), "fer2013 public_test": (FER_TEST, "", None),
+        "rafdb train": (RAFDB, "train/", 64), "rafdb test": (RAFDB, "test/", 64),
+        "sfew train": (SFEW, "train/", 64), "sfew val": (SFEW, "val/", 64),
+        "cew": (CEW, "", None)}
+LEAKS = (("fer2013 train", "fer2013 public_test"), ("rafdb train", "rafdb test"),
+         ("sfew train", "sfew val"), ("rafdb train", "fer2013 public_test"))
 
 
 def folder(name: str) -> str:
@@ -58,14 +68,14 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     every = lambda name: 0  # noqa: E731 — keep every image, labels come from folders
     seen = {}
-    for title, path in (("fer2013 train", FER_TRAIN), ("fer2013 public_test", FER_TEST), ("cew", CEW)):
-        images = read_zip(path, every)
+    for title, (path, prefix, size) in SETS.items():
+        images = read_zip(path, every, prefix=prefix, size=size)
         seen[title] = report(title, images)
-        out = args.out / f"{path.parent.name}_{path.stem}.png"
+        out = args.out / f"{title.replace(' ', '_')}.png"
         cv2.imwrite(str(out), grid(images))
         print(f"  grid: {out}")
-    leak = len(seen["fer2013 train"] & seen["fer2013 public_test"])
-    print(f"train images also in public_test (pixel-identical): {leak}")
+    for train, held in LEAKS:
+        print(f"{train} images also in {held} (pixel-identical): {len(seen[train] & seen[held])}")
 
 
 if __name__ == "__main__":
