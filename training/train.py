@@ -1,4 +1,4 @@
-"""Train the expression ResNet18 on FER2013 (and RAF-DB, SFEW) — one script, configuration at the top.
+"""Train the expression ResNet18 (FER2013, RAF-DB, SFEW): one script, configuration at the top.
 
     python -m training.train                      # default preset "cpu": fits a 2-core CPU
     python -m training.train --preset mix --seed 0        # FER2013 + RAF-DB + SFEW (a GPU run)
