@@ -4,6 +4,8 @@
     python -m training.train --preset mix --seed 0        # FER2013 + RAF-DB + SFEW (a GPU run)
     python -m training.train --preset seed --device cuda   # the original recipe (160 px)
     python -m training.train --resume runs/cpu    # go on from the last checkpoint
+    python -m training.train --preset mix --init runs/mix-s0/best.pt --epochs 20 --lr 0.05
+                                                  # a second cycle from a run's weights
 
 A checkpoint is written after every epoch (last.pt, and best.pt by validation accuracy);
 the validation split is carved from train (public_test is for the final report only).
@@ -109,11 +111,23 @@ def evaluate(net: nn.Module, x: np.ndarray, y: np.ndarray, cfg: Config,
     return {"acc": float(hit.mean()), "acc_flip": float(hit_flip.mean()), **per_source}
 
 
+def initial_weights(path: Path) -> dict:
+    """A run's weights to start a new cycle from: a training checkpoint (best.pt) or a packed
+    model (training.export.pack: int8 kernels with scales, what a GPU machine sends back)."""
+    from training.export import unpack
+
+    ck = torch.load(path, map_location="cpu")
+    return unpack(ck["model"], ck["scales"]) if "scales" in ck else ck["model"]
+
+
 def main(argv: list[str] | None = None) -> Path:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--preset", choices=sorted(PRESETS), default="cpu")
     ap.add_argument("--out", type=Path, help="run folder (default runs/<preset>)")
     ap.add_argument("--resume", type=Path, help="run folder whose last.pt to continue")
+    ap.add_argument("--init", type=Path, help="start from these weights (a checkpoint, or a "
+                                              "packed model) with a fresh schedule")
+    ap.add_argument("--lr", type=float, help="overrides the preset (peak of the one-cycle)")
     ap.add_argument("--device", help="cpu or cuda (overrides the preset)")
     ap.add_argument("--epochs", type=int, help="overrides the preset")
     ap.add_argument("--seed", type=int, help="overrides the preset (ensemble members differ by seed)")
@@ -124,7 +138,7 @@ def main(argv: list[str] | None = None) -> Path:
 
     cfg = PRESETS[args.preset]
     overrides = {"device": args.device, "epochs": args.epochs, "seed": args.seed,
-                 "threads": args.threads}
+                 "threads": args.threads, "lr": args.lr}
     cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
     ck = torch.load(args.resume / "last.pt", map_location="cpu") if args.resume else None
     if ck:  # a run goes on with the configuration it started with (the schedule depends on it)
@@ -149,6 +163,8 @@ def main(argv: list[str] | None = None) -> Path:
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, cfg.lr, total_steps=steps, pct_start=0.15)
     loss_fn = nn.CrossEntropyLoss(weight=weight.to(cfg.device), label_smoothing=cfg.label_smoothing)
     state = {"epoch": 0, "best": 0.0, "history": []}
+    if args.init:
+        net.load_state_dict(initial_weights(args.init))
     if ck:
         net.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
