@@ -2,6 +2,7 @@
 export, and the exported ONNX model agrees with torch."""
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -72,3 +73,25 @@ def test_the_shipped_onnx_model_agrees_with_its_torch_weights():
     clear = top2[:, 1] - top2[:, 0] > 2 * TOLERANCE  # a near tie may go either way in int8
     assert clear.sum() >= len(crops) // 2
     assert (p_torch.argmax(1) == p_onnx.argmax(1))[clear].all()
+
+
+def test_a_packed_copy_for_a_gpu_machine_keeps_the_validation_split(tmp_path):
+    """training.pack re-encodes the training zips; a copy whose cleaned faces differ (so
+    train.py's seeded validation split would move) is refused."""
+    import zipfile
+
+    from training import pack
+    from training.data import DATA, SFEW
+
+    copy = tmp_path / SFEW.relative_to(DATA)
+    assert pack.pack_zip(SFEW, copy, "train/", 64) == 859
+    pack.check_same_faces(tmp_path, ("sfew",), 64)
+    with zipfile.ZipFile(copy) as z:  # one face turned blank: data.clean would drop it
+        entries = {n: z.read(n) for n in z.namelist()}
+    first = sorted(entries)[0]
+    entries[first] = cv2.imencode(".jpg", np.full((64, 64), 128, np.uint8))[1].tobytes()
+    with zipfile.ZipFile(copy, "w") as z:
+        for name, data in entries.items():
+            z.writestr(name, data)
+    with pytest.raises(SystemExit, match="validation split would move"):
+        pack.check_same_faces(tmp_path, ("sfew",), 64)

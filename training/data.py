@@ -116,13 +116,15 @@ SOURCES = {"fer": (FER_TRAIN, ""), "rafdb": (RAFDB, "train/"), "sfew": (SFEW, "t
 
 
 def training_faces(sources: tuple[str, ...], size: int, disgust_as_angry: bool,
-                   limit: int | None = None, seed: int = 0) -> Images:
-    """The named training sets, cleaned, as size² grayscale faces; `names` keep the source."""
+                   limit: int | None = None, seed: int = 0, root: Path = DATA) -> Images:
+    """The named training sets, cleaned, as size² grayscale faces; `names` keep the source.
+    `root` is a folder laid out as DATA (training.pack's copy)."""
     label = fer_label_disgust_angry if disgust_as_angry else fer_label
     parts = []
     for src in sources:
         path, prefix = SOURCES[src]
-        part = read_zip(path, label, limit=limit, seed=seed, prefix=prefix, size=size)
+        part = read_zip(root / path.relative_to(DATA), label, limit=limit, seed=seed,
+                        prefix=prefix, size=size)
         part.names = [f"{src}:{n}" for n in part.names]
         parts.append(part)
     return clean(concat(parts))

@@ -6,6 +6,11 @@ Each training source of data.SOURCES is written under the same zip path and fold
 as grayscale JPEG (quality 95 unless `--quality`) no larger than `--size`, training splits only: what train.py
 reads, in about half the bytes. The copy is for one training run and is never committed
 (the datasets' terms forbid redistribution); runs/ is ignored by git.
+
+The copy must give train.py the same images, or its seeded validation split moves and
+validation is no longer held out: at quality 85, JPEG noise lifted 3 near-blank faces over
+`data.clean`'s flat-image limit, and 1,195 of the 3,808 validation faces changed sides. So
+the copy is checked against the original and refused when the cleaned sets differ.
 """
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from training.data import DATA, IMAGE_EXT, SOURCES, square
+from training.data import DATA, IMAGE_EXT, SOURCES, square, training_faces
 
 
 def pack_zip(src: Path, dest: Path, prefix: str, size: int, quality: int = 95) -> int:
@@ -48,7 +53,16 @@ def main(argv: list[str] | None = None) -> None:
         dest = args.out / path.relative_to(DATA)
         n = pack_zip(path, dest, prefix, args.size, args.quality)
         print(f"{src}: {n} images → {dest} ({dest.stat().st_size / 1e6:.1f} MB)")
+    check_same_faces(args.out, tuple(args.sources), args.size)
 
 
-if __name__ == "__main__":
-    main()
+def check_same_faces(copy: Path, sources: tuple[str, ...], size: int) -> None:
+    """The cleaned training set read from `copy` must hold the original's images, in order."""
+    def names(root: Path) -> list[str]:
+        faces = training_faces(sources, size, disgust_as_angry=True, root=root)
+        return [n.rsplit(".", 1)[0] for n in faces.names]
+
+    if names(copy) != names(DATA):
+        raise SystemExit(f"{copy}: the copy's cleaned training set differs from the original's "
+                         "(train.py's validation split would move); use a higher --quality")
+    print("checked: the copy gives train.py the same faces, so the same validation split")
