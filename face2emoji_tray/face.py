@@ -52,6 +52,7 @@ class Face:
     landmarks: np.ndarray | None = None  # (478, 2) frame pixels, None in whole-image mode
     eye_patches: tuple[np.ndarray, np.ndarray] | None = None  # (left, right) 24x24 gray
     eye_openness: tuple[float, float] | None = None  # (left, right) eye aspect ratio
+    eye_widths: tuple[float, float] | None = None  # (left, right) corner to corner, pixels
 
 
 @dataclass
@@ -154,7 +155,8 @@ def align_face(bgr: np.ndarray, landmarks: np.ndarray, spec: InputSpec) -> Face:
     patches = []
     # Both eyes at one scale (their mean width): a winking eye's corners move, and a patch
     # scaled by its own width would magnify the closed eye and hide the difference.
-    width = np.mean([np.linalg.norm(level[i[0]] - level[i[3]]) for i in (LEFT_EYE, RIGHT_EYE)])
+    widths = tuple(float(np.linalg.norm(level[i[0]] - level[i[3]])) for i in (LEFT_EYE, RIGHT_EYE))
+    width = np.mean(widths)
     for idx in (LEFT_EYE, RIGHT_EYE):
         pts = level[list(idx)]
         em = _square_warp(angle, pivot, tuple(pts.mean(axis=0).tolist()), EYE_SCALE * width, EYE_PATCH)
@@ -165,7 +167,8 @@ def align_face(bgr: np.ndarray, landmarks: np.ndarray, spec: InputSpec) -> Face:
     return Face(box=(int(x), int(y), int(w), int(h)), crop=crop, landmarks=landmarks,
                 eye_patches=(patches[0], patches[1]),
                 eye_openness=(eye_aspect_ratio(landmarks, LEFT_EYE),
-                              eye_aspect_ratio(landmarks, RIGHT_EYE)))
+                              eye_aspect_ratio(landmarks, RIGHT_EYE)),
+                eye_widths=widths)
 
 
 class FaceFinder:

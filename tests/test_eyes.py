@@ -55,6 +55,11 @@ def test_a_squint_where_neither_eye_is_clearly_closed_is_not_a_wink():
     assert not Eyes(closed=(0.3, 0.55), openness=(0.19, 0.2)).is_wink()
 
 
+def test_a_turned_head_whose_far_eye_looks_narrower_is_not_a_wink():
+    assert Eyes(closed=(0.05, 0.95), openness=(0.3, 0.1), widths=(30.0, 31.0)).is_wink()
+    assert not Eyes(closed=(0.05, 0.95), openness=(0.3, 0.1), widths=(30.0, 15.0)).is_wink()
+
+
 def test_half_closed_sleepy_eyes_are_not_a_wink_even_if_the_mesh_sees_one_narrower():
     assert not Eyes(closed=(1.0, 0.99), openness=(0.05, 0.2)).is_wink()
 
