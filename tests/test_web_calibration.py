@@ -7,6 +7,7 @@ import http.client
 import json
 import os
 import stat
+import subprocess
 import time
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from face2emoji_tray.classifier import Classifier
 from tests.browser import CHROMIUM, chromium_args, picture
 from tests.conftest import ROOT
 from tests.media import NEUTRAL_JPG, SMILE_JPG, frames_of, read_photo, write_y4m
-from tests.processes import web_server
+from tests.processes import APP, web_server
 from tests.waiting import wait_for
 
 OUT = ROOT / "test-output"
@@ -273,4 +274,12 @@ def test_web_calibrate_opens_the_calibration_page(tmp_path):
     with web_server(("--calibrate",), {**os.environ, "BROWSER": str(browser)}) as port:
         wait_for(lambda: opened.exists() and opened.read_text().strip(), 10,
                  "the browser to be asked")
+        assert opened.read_text().strip() == f"http://127.0.0.1:{port}/calibrate"
+        # "Open preview" then "Teach my faces…": the second finds the first and opens its page
+        opened.unlink()
+        second = subprocess.run([*APP, "web", "--calibrate", "--port", str(port)],
+                                env={**os.environ, "BROWSER": str(browser)},
+                                capture_output=True, text=True, timeout=60)
+        assert second.returncode == 0 and "already runs" in second.stdout, second.stderr
+        wait_for(lambda: opened.exists() and opened.read_text().strip(), 10, "the browser")
         assert opened.read_text().strip() == f"http://127.0.0.1:{port}/calibrate"

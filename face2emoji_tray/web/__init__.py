@@ -10,8 +10,10 @@ machine, so a web site cannot reach it through DNS rebinding.
 """
 from __future__ import annotations
 
+import json
 import threading
 import time
+import urllib.request
 import uuid
 import webbrowser
 from collections import OrderedDict
@@ -186,12 +188,26 @@ def create_app(model: Path = EXPRESSION_MODEL, config: Config | None = None) -> 
     return app
 
 
+def _preview_answers(port: int) -> bool:
+    """Whether our own preview already listens on `port` (another program there is not it)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/session", timeout=2) as r:
+            return "session" in json.loads(r.read())
+    except (OSError, ValueError):
+        return False
+
+
 def serve(port: int, model: Path = EXPRESSION_MODEL, open_browser: bool = True,
           calibrate: bool = False) -> int:
     """Run the page until Ctrl+C; `calibrate` opens "Teach it my faces" instead of the preview."""
     import uvicorn
 
     url = f"http://127.0.0.1:{port}/" + ("calibrate" if calibrate else "")
+    if _preview_answers(port):  # the tray's "Open preview", then "Teach my faces…"
+        print(f"Face2Emoji preview already runs on port {port}: opening {url}")
+        if open_browser:
+            webbrowser.open(url)
+        return 0
     app = create_app(model)
     if open_browser:
         threading.Timer(1.0, webbrowser.open, (url,)).start()
