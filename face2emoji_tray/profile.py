@@ -19,7 +19,6 @@ mean prototype was tried and did no better.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import os
 import time

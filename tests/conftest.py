@@ -57,6 +57,14 @@ def smile() -> np.ndarray:
     return read_photo(SMILE_JPG)
 
 
+@pytest.fixture(scope="session")
+def smile_video(tmp_path_factory, smile) -> Path:
+    """Four seconds of that smile as a webcam would film it (10 frames/s), for `--source`."""
+    from tests.media import frames_of, write_video
+
+    return write_video(tmp_path_factory.mktemp("video") / "smile.avi", frames_of(smile, 40))
+
+
 def fer_faces(folder: str, count: int) -> list[np.ndarray]:
     """The first `count` public_test crops of one FER2013 folder (48x48 gray)."""
     with zipfile.ZipFile(FER_TEST) as z:

@@ -30,11 +30,6 @@ def desk(tmp_path_factory):
         yield env
 
 
-@pytest.fixture(scope="module")
-def smile_video(tmp_path_factory, smile) -> Path:
-    return write_video(tmp_path_factory.mktemp("video") / "smile.avi", frames_of(smile, 40))
-
-
 def run(env, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
     return subprocess.run(args, env=env, capture_output=True, text=True, timeout=timeout)
 

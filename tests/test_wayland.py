@@ -5,12 +5,9 @@ and through the clipboard (wl-copy, then Ctrl+V), giving the user's clipboard ba
 from __future__ import annotations
 
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from tests.media import frames_of, write_video
 from tests.processes import APP, ask
 from tests.waiting import wait_for
 from tests.wayland import Field, wayland
@@ -22,11 +19,6 @@ pytestmark = pytest.mark.wayland
 def way(tmp_path_factory):
     with wayland(tmp_path_factory.mktemp("home")) as env:
         yield env
-
-
-@pytest.fixture(scope="module")
-def smile_video(tmp_path_factory, smile) -> Path:
-    return write_video(tmp_path_factory.mktemp("video") / "smile.avi", frames_of(smile, 40))
 
 
 @pytest.fixture
