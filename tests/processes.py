@@ -9,10 +9,27 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 from tests.waiting import wait_for
 
 APP = [sys.executable, "-m", "face2emoji_tray"]
+
+
+class RecordingField:
+    """A text field in a process of its own that writes what it holds to `out`: `.text` is
+    what a user would see typed or pasted there (the X and the Wayland fields share this)."""
+
+    out: Path
+    proc: subprocess.Popen
+
+    @property
+    def text(self) -> str:
+        return self.out.read_text(encoding="utf-8")
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(5)
 
 
 def ask(env: dict, command: str, timeout: float = 60) -> str:

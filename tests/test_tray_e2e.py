@@ -17,7 +17,7 @@ import pytest
 from tests.conftest import ROOT, SHARED, fer_faces
 from tests.desktop import desktop
 from tests.media import frames_of, write_video
-from tests.processes import ask
+from tests.processes import RecordingField, ask
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.desktop
@@ -34,7 +34,7 @@ def run(env, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
     return subprocess.run(args, env=env, capture_output=True, text=True, timeout=timeout)
 
 
-class Field:
+class Field(RecordingField):
     """The Tk Entry, focused; `.text` is what it holds."""
 
     def __init__(self, env, folder: Path) -> None:
@@ -48,14 +48,6 @@ class Field:
     def focus(self) -> None:
         wid = run(self.env, "xdotool", "search", "--sync", "--name", "Face2Emoji test field").stdout
         run(self.env, "xdotool", "windowfocus", "--sync", wid.split()[0])
-
-    @property
-    def text(self) -> str:
-        return self.out.read_text(encoding="utf-8")
-
-    def close(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(5)
 
 
 def start_app(env, source: Path, tmp_path: Path, config: str = "") -> subprocess.Popen:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.processes import RecordingField
 from tests.waiting import wait_for
 
 TOOLS = ("sway", "swaymsg", "wtype", "wl-copy", "wl-paste", "foot")
@@ -91,7 +92,7 @@ def wayland(home: Path):
         shutil.rmtree(runtime, ignore_errors=True)
 
 
-class Field:
+class Field(RecordingField):
     """A focused foot window whose program records every character it is given; `.text`
     is what a user would see typed or pasted there, code point for code point."""
 
@@ -116,11 +117,3 @@ class Field:
                 return True
             nodes += node.get("nodes", []) + node.get("floating_nodes", [])
         return False
-
-    @property
-    def text(self) -> str:
-        return self.out.read_text(encoding="utf-8")
-
-    def close(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(5)
