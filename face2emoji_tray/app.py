@@ -61,7 +61,7 @@ class App:
         self.tray = None
         model = loaded(model)
         self.engine = Engine(source, lambda: Recognizer(model, eye_model, video=True), config,
-                             lambda _status: self._show_latest(), profile.Watcher(model.sha256))
+                             lambda _status: self._show_latest(), profile.Watcher(model))
         self.server = ControlServer(self.command)
         try:
             self.typer: typers.Chain | None = typers.choose(config.typer)

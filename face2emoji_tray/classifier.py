@@ -104,6 +104,11 @@ class Classifier:
         """Whether the model also gives penultimate features (what a profile needs)."""
         return len(self._session.get_outputs()) == 2
 
+    @property
+    def feature_size(self) -> int:
+        """How many features per face (0 without a features output)."""
+        return int(self._session.get_outputs()[1].shape[-1]) if self.has_features else 0
+
     def run(self, crops: list[np.ndarray]) -> list[np.ndarray]:
         """uint8 crops (the face stage's output) → [(N, classes) probabilities, and
         (N, F) features where the model has them]."""

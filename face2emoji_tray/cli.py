@@ -58,8 +58,8 @@ def chosen_profile(args: argparse.Namespace, model):
     if args.no_profile:
         return None
     if args.profile is not None:
-        return profile.load(args.profile, model.sha256)
-    found, note = profile.load_default(model.sha256)
+        return profile.load(args.profile, model)
+    found, note = profile.load_default(model)
     if found is None and note:
         print(f"face2emoji: {note} (not used)", file=sys.stderr)
     return found

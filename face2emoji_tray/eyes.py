@@ -7,16 +7,19 @@ winking photos (`python -m training.winks -v`):
   eyelid gap over eye width). Without the refinement the mesh hardly closes a winking eye
   (the two EARs stayed within 20% on most real winks); with it, the narrower eye's EAR is
   under half the wider one's on 19 of 21 real winks and on none of 30 open-eyed faces.
-A wink is either cue, as long as the other eye is open:
+A wink is either cue:
 - the eye model sees one eye closed and the other open (p(closed) differs by ≥ 0.8), or
-- the narrower eye's EAR is under half the wider one's, the eye model does not call the
-  wider eye closed (p(closed) < 0.8), and it leans towards the narrower eye being the closed
-  one (its p(closed) ≥ 0.2 above the other's).
-A blink, or a laugh that squeezes both eyes, closes both (the eye model says so); a broad
-smile narrows both alike; half-closed sleepy eyes are both closed to the eye model: none of
-them is a wink. Nor is a turned head, whose far eye only looks narrower: both cues need the
-eyes' widths (corner to corner) within 0.65 of each other; real winks measured 0.70–1.00,
-while two of FER2013's smiles read as winks were turned heads at 0.50 and 0.56. Over time, the smoother also asks that a wink be held longer than a blink.
+- the mesh sees one eye shut and the other open (the narrower eye's EAR under half the wider
+  one's), the eye model does not call the open one closed (p(closed) < 0.8: it is unsure on
+  squinting eyes, 0.78 on one real wink's open eye) and leans towards the shut one (its
+  p(closed) ≥ 0.2 above the other's).
+A blink, or a laugh that squeezes both eyes, closes both alike: the eye model calls both
+closed and the mesh sees no eye open beside a shut one; a broad smile narrows both alike;
+half-closed sleepy eyes are both closed to the eye model: none of them is a wink. Nor is a
+turned head, whose far eye only looks narrower: both cues need the eyes' widths (corner to
+corner) within 0.65 of each other; real winks measured 0.70–1.00, while two of FER2013's
+smiles read as winks were turned heads at 0.50 and 0.56. Over time, the smoother also asks
+that a wink be held 0.4 s, longer than a blink.
 Chosen on dev.zip and Yale against FER2013 smiles (training.evaluate's false winks):
 the eye model alone (difference 0.8) found 14/21 and 7/15 and read 0.5% of smiles as winks;
 with the EAR cue 19/21 and 9/15, 1.5% of smiles; with the frontal-face check 1.1% (6/551).
@@ -32,7 +35,6 @@ from face2emoji_tray.face import Face
 
 @dataclass(frozen=True)
 class WinkRule:
-    closed: float = 0.6  # p(closed) at or above: that eye is closed (both: a blink)
     difference: float = 0.8  # p(closed) of one eye at least this much above the other's
     ear_ratio: float = 0.5  # narrower eye's EAR under this fraction of the wider one's...
     open_eye: float = 0.8  # ...while the wider eye's p(closed) is below this...
@@ -57,9 +59,6 @@ class Eyes:
         return (self.openness[narrow] < rule.ear_ratio * self.openness[wide]
                 and self.closed[wide] < rule.open_eye
                 and self.closed[narrow] - self.closed[wide] >= rule.lean)
-
-    def both_closed(self, rule: WinkRule = WinkRule()) -> bool:
-        return min(self.closed) >= rule.closed
 
 
 class EyeReader:

@@ -24,11 +24,15 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import platformdirs
 
 from face2emoji_tray.emoji import FACE_CLASSES
+
+if TYPE_CHECKING:
+    from face2emoji_tray.classifier import Classifier
 
 FORMAT = 1
 BLEND = 0.7  # weight of the person's prototypes against the global model
@@ -109,8 +113,9 @@ class Profile:
         return cls(str(data["model_sha256"]), {c: _unit(p) for c, p in protos.items()}, photos)
 
 
-def load(path: Path, model_sha256: str) -> Profile:
-    """The profile at `path`, checked against the model in use; ProfileError otherwise."""
+def load(path: Path, model: "Classifier") -> Profile:
+    """The profile at `path`, checked against the model in use (its SHA-256 and its number
+    of features); ProfileError otherwise."""
     try:
         profile = Profile.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
     except OSError as exc:
@@ -118,19 +123,23 @@ def load(path: Path, model_sha256: str) -> Profile:
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ProfileError(f"{path}: not a readable Face2Emoji profile ({exc}); "
                            "teach your faces again to replace it") from None
-    if profile.model_sha256 != model_sha256:
+    if profile.model_sha256 != model.sha256:
         raise ProfileError(f"{path}: made for another expression model; teach your faces again "
                            "(the profile is kept until then)")
+    size = next(iter(profile.prototypes.values())).size
+    if size != model.feature_size:
+        raise ProfileError(f"{path}: not a readable Face2Emoji profile ({size} features per "
+                           f"face, the model has {model.feature_size}); teach your faces again")
     return profile
 
 
-def load_default(model_sha256: str) -> tuple[Profile | None, str]:
+def load_default(model: "Classifier") -> tuple[Profile | None, str]:
     """The user's own profile if there is one: (profile or None, a one-line note)."""
     path = default_path()
     if not path.exists():
         return None, ""
     try:
-        return load(path, model_sha256), f"your faces ({path.name})"
+        return load(path, model), f"your faces ({path.name})"
     except ProfileError as exc:
         return None, str(exc)
 
@@ -168,8 +177,8 @@ class Watcher:
     file appears, changes or goes (the page saved one, or the user chose "Forget my faces"),
     so a new profile is used without a restart. Checks the file at most every `every` s."""
 
-    def __init__(self, model_sha256: str, path: Path | None = None, every: float = 1.0) -> None:
-        self.model_sha256, self.path, self.every = model_sha256, path, every
+    def __init__(self, model: "Classifier", path: Path | None = None, every: float = 1.0) -> None:
+        self.model, self.path, self.every = model, path, every
         self._seen: tuple | None = ()  # the file's (mtime, size) last read; None: no file
         self._checked = float("-inf")
         self._profile: Profile | None = None
@@ -196,7 +205,7 @@ class Watcher:
         if not exists:
             return
         try:
-            self._profile = load(path, self.model_sha256)
+            self._profile = load(path, self.model)
             self.note = "your faces" if self._profile.active else ""
         except ProfileError as exc:
             self.note = str(exc)

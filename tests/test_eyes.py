@@ -23,9 +23,11 @@ def read_as_wink():
 
 
 def test_real_winks_are_read_as_winks(read_as_wink):
-    # measured: 19/21 and 9/15 (the rule was 0/21 and 1/15 while it asked the unrefined
-    # mesh's eye aspect ratios to differ, which they hardly do on a wink)
-    assert read_as_wink["dev/wink"][0] >= 19
+    # measured here: 19/21 and 9/15 (the rule was 0/21 and 1/15 while it asked the unrefined
+    # mesh's eye aspect ratios to differ, which they hardly do on a wink). One photo less on
+    # dev is allowed: two of the 19 sit near a threshold (an eye model reading of 0.78 against
+    # 0.8), and mediapipe's float kernels may round differently on another CPU.
+    assert read_as_wink["dev/wink"][0] >= 18
     assert read_as_wink["yale/wink"][0] >= 9
 
 
@@ -47,8 +49,8 @@ def test_an_eyelid_shut_to_the_mesh_that_the_eye_model_half_sees_is_a_wink():
 
 
 def test_a_blink_is_not_a_wink():
-    e = Eyes(closed=(0.9, 0.95), openness=(0.1, 0.11))
-    assert not e.is_wink() and e.both_closed()
+    assert not Eyes(closed=(0.9, 0.95), openness=(0.1, 0.11)).is_wink()  # both shut alike
+    assert not Eyes(closed=(0.85, 0.95), openness=(0.05, 0.2)).is_wink()  # both closed to the model
 
 
 def test_a_squint_where_neither_eye_is_clearly_closed_is_not_a_wink():

@@ -109,11 +109,11 @@ def test_one_class_is_not_enough_for_a_profile(faces_dir, tmp_path):
 
 
 def test_a_running_app_picks_up_a_new_profile_and_forgets_it(my_profile, tmp_path):
+    from face2emoji_tray.classifier import Classifier
     from face2emoji_tray.profile import Watcher
 
     mine = tmp_path / "profile.json"
-    sha = json.loads(my_profile[0].read_text())["model_sha256"]
-    watcher = Watcher(sha, mine, every=0)
+    watcher = Watcher(Classifier(), mine, every=0)
     assert watcher.current() is None and watcher.note == ""
     mine.write_bytes(my_profile[0].read_bytes())  # the page saved one
     assert watcher.current() is not None and watcher.note == "your faces"
@@ -123,12 +123,15 @@ def test_a_running_app_picks_up_a_new_profile_and_forgets_it(my_profile, tmp_pat
     assert watcher.current() is None and watcher.note == ""
 
 
-@pytest.mark.parametrize("damage", ["short prototype", "unknown class"])
+@pytest.mark.parametrize("damage", ["short prototype", "all prototypes short", "unknown class"])
 def test_a_profile_edited_into_nonsense_is_refused_in_one_line(my_profile, tmp_path, faces_dir,
                                                                damage):
     data = json.loads(my_profile[0].read_text())
     if damage == "short prototype":
         data["classes"]["sad"]["prototype"] = data["classes"]["sad"]["prototype"][:40]
+    elif damage == "all prototypes short":
+        for entry in data["classes"].values():
+            entry["prototype"] = entry["prototype"][:40]
     else:
         data["classes"]["bored"] = data["classes"].pop("sad")
     bad = tmp_path / "bad.json"

@@ -95,3 +95,28 @@ def test_a_packed_copy_for_a_gpu_machine_keeps_the_validation_split(tmp_path):
             z.writestr(name, data)
     with pytest.raises(SystemExit, match="validation split would move"):
         pack.check_same_faces(tmp_path, ("sfew",), 64)
+
+
+def test_a_second_cycle_starts_from_a_packed_run(tiny_run, tmp_path):
+    """What a GPU machine sends back (int8 kernels with scales) seeds `train --init`."""
+    ck = torch.load(tiny_run / "last.pt", map_location="cpu")
+    tensors, scales = export.pack(ck["model"])
+    packed = tmp_path / "packed.pt"
+    torch.save({"model": tensors, "scales": scales, "config": ck["config"]}, packed)
+    start = train.initial_weights(packed)
+    conv = "conv1.weight"
+    assert (start[conv] - ck["model"][conv]).abs().max() <= ck["model"][conv].abs().max() / 127
+    out = train.main(["--preset", "tiny", "--init", str(packed), "--out", str(tmp_path / "run"),
+                      "--stop-after", "1"])
+    assert torch.load(out / "last.pt", map_location="cpu")["state"]["epoch"] == 1
+
+
+def test_pack_from_the_command_line_copies_and_checks(tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "training.pack", str(tmp_path), "--sources",
+                           "sfew"], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert "sfew: 859 images" in done.stdout and "same validation split" in done.stdout
+    assert (tmp_path / "sfew" / "sfew.zip").is_file()

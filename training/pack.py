@@ -66,3 +66,7 @@ def check_same_faces(copy: Path, sources: tuple[str, ...], size: int) -> None:
         raise SystemExit(f"{copy}: the copy's cleaned training set differs from the original's "
                          "(train.py's validation split would move); use a higher --quality")
     print("checked: the copy gives train.py the same faces, so the same validation split")
+
+
+if __name__ == "__main__":
+    main()

@@ -89,7 +89,7 @@ class Preview:
     def reload_profile(self) -> None:
         """The user's own profile as the file is now, so one made since (by `calibrate` or
         another tab) is used from the next page load; a broken one is noted and not used."""
-        self.use_profile(*profile.load_default(self.classifier.sha256))
+        self.use_profile(*profile.load_default(self.classifier))
 
     def use_profile(self, found: profile.Profile | None, note: str) -> None:
         self.profile, self.profile_note = found, note
@@ -191,7 +191,8 @@ def create_app(model: Path = EXPRESSION_MODEL, config: Config | None = None) -> 
 def _preview_answers(port: int) -> bool:
     """Whether our own preview already listens on `port` (another program there is not it)."""
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/session", timeout=2) as r:
+        direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never a proxy
+        with direct.open(f"http://127.0.0.1:{port}/api/session", timeout=2) as r:
             return "session" in json.loads(r.read())
     except (OSError, ValueError):
         return False
