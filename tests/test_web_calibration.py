@@ -179,6 +179,10 @@ def test_a_photo_per_face_makes_a_profile_without_a_camera(server, chromium, sav
     state(page, "neutral", "done")
     page.wait_for_function("document.querySelector('.step[data-cls=sad] .count').textContent"
                            " === 'Photo not used: no face in view.'", timeout=20000)
+    page.set_input_files("#try-photo", str(SMILE_JPG))  # try a face: with and without
+    page.wait_for_function("document.querySelector('#try-with .label').textContent"
+                           ".startsWith('happy')", timeout=20000)
+    assert page.locator("#try-without .label").inner_text().startswith("happy")
     page.click("#cal-save")
     page.wait_for_function("document.getElementById('cal-saved').textContent.startsWith('Saved')",
                            timeout=20000)

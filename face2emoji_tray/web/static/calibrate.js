@@ -132,6 +132,20 @@ function reading(target, data) {
   target.querySelector(".label").textContent = data.label ? `${data.label}${top}` : data.faces ? "unsure" : "no face";
 }
 
+// One frame or photo read with and without the faces taught so far; false once superseded.
+async function tryOne(body, my) {
+  try {
+    const data = await post(api("try"), body);
+    if (my !== run) return false;
+    reading($("try-with"), data.with);
+    reading($("try-without"), data.without);
+    $("try-note").textContent = data.active ? "" : "Your faces need at least two classes to make a difference.";
+  } catch (e) {
+    $("try-note").textContent = `Server: ${e.message}`;
+  }
+  return my === run;
+}
+
 async function tryIt() {
   const my = ++run;
   phase("try");
@@ -141,17 +155,15 @@ async function tryIt() {
   say("Done. Try each face now, then Save.");
   while (my === run) {
     const started = performance.now();
-    try {
-      const data = await post(api("try"), await grab());
-      if (my !== run) return;
-      reading($("try-with"), data.with);
-      reading($("try-without"), data.without);
-      $("try-note").textContent = data.active ? "" : "Your faces need at least two classes to make a difference.";
-    } catch (e) {
-      $("try-note").textContent = `Server: ${e.message}`;
-    }
+    if (!(await tryOne(await grab(), my))) return;
     await sleep(FRAME_MS - (performance.now() - started));
   }
+}
+
+// Without a camera (or beside it): a photo is read once, with and without your faces.
+async function tryPhoto(file) {
+  $("try").hidden = false;
+  await tryOne(file, ++run);
 }
 
 async function save() {
@@ -173,11 +185,13 @@ export async function calibrate() {
   $("cal-retake").addEventListener("click", () => retake(steps.find((s) => s.state === "active")));
   $("cal-skip").addEventListener("click", skip);
   $("cal-save").addEventListener("click", save);
+  $("try-photo").addEventListener("change", (e) => e.target.files[0] && tryPhoto(e.target.files[0]));
   try {
     await startCamera($("cal-video"));
   } catch (e) {
-    say(`No camera (${e.message}): give a photo for each face below, then Save.`);
+    say(`No camera (${e.message}): give a photo for each face below, try one, then Save.`);
     $("cal-camera").hidden = true;
+    $("try").hidden = false;
     phase("photos");
     return;
   }
