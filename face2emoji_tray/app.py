@@ -67,7 +67,7 @@ class App:
             self.typer: typers.Chain | None = typers.choose(config.typer)
         except typers.TypingError as exc:
             self.typer = None
-            self.problems.append(str(exc))
+            self.problems.append(f"{exc}; `face2emoji doctor` says what to install")
 
     # --- what the user can ask for (menu, hotkey, socket) ---
     def type_now(self) -> str:

@@ -156,6 +156,5 @@ def choose(name: str = "auto") -> Chain:
         return Chain([table[name]()])
     chain = Chain([table[n]() for n in PREFERENCE[session()]])
     if not any(t.supported() for t in chain.typers):
-        raise TypingError(f"no typing backend works on this desktop ({session()}); "
-                          "run `face2emoji doctor` for what to install")
+        raise TypingError(f"no typing backend works on this desktop ({session()})")
     return chain
