@@ -53,7 +53,7 @@ import numpy as np
 from bench.common import record, stats
 from face2emoji_tray.emoji import FACE_CLASSES, our_class
 from training import crossdata
-from training.data import FER_TEST, POSED
+from training.data import FER_TEST, POSED, photos
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -80,7 +80,7 @@ BATCH = 256
 def timing_faces() -> list[np.ndarray]:
     """TIMED public_test faces spread over all classes, the same for both models."""
     entries = crossdata.labelled(FER_TEST, "", our_class)
-    return crossdata.images(FER_TEST, entries[:: len(entries) // TIMED][:TIMED])
+    return photos(FER_TEST, [n for n, _ in entries[:: len(entries) // TIMED][:TIMED]])
 
 
 def ms_per_face(predict, faces: list[np.ndarray]) -> dict:
@@ -179,7 +179,7 @@ def fer_side() -> dict:
 
     for name, (path, prefix) in CROP_SETS.items():
         entries = crossdata.labelled(path, prefix, our_class)
-        crops = crossdata.images(path, entries)
+        crops = photos(path, [n for n, _ in entries])
         truth = [c for _, c in entries]
         out[name] = crossdata.score(truth, on_crops(crops))
         if len({c.shape for c in crops}) > 1 or crops[0].shape[0] != crops[0].shape[1]:
@@ -188,7 +188,7 @@ def fer_side() -> dict:
     for name, prefix in PHOTO_SETS.items():
         entries = crossdata.labelled(POSED, prefix, PHOTO_LABEL.get(prefix, our_class))
         predicted = []
-        for img in crossdata.images(POSED, entries):
+        for img in photos(POSED, [n for n, _ in entries]):
             scores = fer.classify_photo(img)
             predicted.append("no_face" if scores is None else ours_of(scores[None])[0])
         out[name] = crossdata.score([c for _, c in entries], predicted)

@@ -17,12 +17,9 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import re
-import zipfile
 from collections import defaultdict
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from face2emoji_tray import profile as prof
@@ -30,40 +27,33 @@ from face2emoji_tray.classifier import EXPRESSION_MODEL, Classifier
 from face2emoji_tray.emoji import our_class
 from face2emoji_tray.face import FaceFinder, whole_image_crop
 from training.crossdata import YALE
-from training.data import POSED
+from training.data import POSED, photo_names, photos
 
 YALE_NEUTRAL_TESTS = ("centerlight", "glasses", "leftlight", "noglasses", "rightlight")
-
-
-def _decode(z: zipfile.ZipFile, name: str) -> np.ndarray:
-    return cv2.imdecode(np.frombuffer(z.read(name), np.uint8), cv2.IMREAD_COLOR)
 
 
 def tfeid(model: Classifier) -> dict[str, dict[str, tuple]]:
     """person → class → (probs, features), from the given crops."""
     out: dict[str, dict[str, tuple]] = defaultdict(dict)
-    with zipfile.ZipFile(POSED) as z:
-        for n in sorted(z.namelist()):
-            parts = n.split("/")
-            if parts[0] != "tfeid" or not n.endswith(".jpg") or our_class(parts[1]) is None:
-                continue
-            p, f = model.run([whole_image_crop(_decode(z, n), model.spec)])
-            out[parts[2].split("_")[0]][our_class(parts[1])] = (p[0], f[0])
+    names = [n for n in photo_names(POSED, "tfeid/") if our_class(n.split("/")[1])]
+    for n, img in zip(names, photos(POSED, names)):
+        p, f = model.run([whole_image_crop(img, model.spec)])
+        _, cls, file = n.split("/")
+        out[file.split("_")[0]][our_class(cls)] = (p[0], f[0])
     return out
 
 
 def yale(model: Classifier) -> dict[str, dict[str, tuple]]:
     """person → condition → (probs, features), through the face stage."""
     out: dict[str, dict[str, tuple]] = defaultdict(dict)
-    with zipfile.ZipFile(POSED) as z, FaceFinder(model.spec) as finder:
-        for n in sorted(z.namelist()):
-            m = re.match(r"yale/(\w+)/(subject\d+)\.png$", n)
-            if not m:
-                continue
-            face = finder.prepare(_decode(z, n)).face
+    names = photo_names(POSED, "yale/")
+    with FaceFinder(model.spec) as finder:
+        for n, img in zip(names, photos(POSED, names)):
+            _, condition, file = n.split("/")
+            face = finder.prepare(img).face
             if face is not None:
                 p, f = model.run([face.crop])
-                out[m.group(2)][m.group(1)] = (p[0], f[0])
+                out[file.split(".")[0]][condition] = (p[0], f[0])
     return out
 
 

@@ -15,18 +15,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import zipfile
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from face2emoji_tray.classifier import Classifier
 from face2emoji_tray.emoji import FACE_CLASSES, our_class
 from face2emoji_tray.face import FaceFinder, whole_image_crop
-from training.data import IMAGE_EXT, POSED, RAFDB, SFEW, VAL_FRACTION, split, training_faces
+from training.data import (POSED, RAFDB, SFEW, VAL_FRACTION, photo_names, photos, split,
+                           training_faces)
+from training.evaluate import predict
 
 YALE = {"happy": "happy", "sad": "sad", "surprised": "surprised", "normal": "neutral"}
 CROP_SETS = {"rafdb-test": (RAFDB, "test/"), "tfeid": (POSED, "tfeid/"), "sfew-val": (SFEW, "val/")}
@@ -35,16 +35,8 @@ PHOTO_SETS = {"london": "london/", "yale": "yale/"}
 
 def labelled(path: Path, prefix: str, label_of) -> list[tuple[str, str]]:
     """(entry, our class) for every image under `prefix` whose folder maps to a class."""
-    with zipfile.ZipFile(path) as z:
-        names = sorted(n for n in z.namelist() if n.startswith(prefix) and n.lower().endswith(IMAGE_EXT))
-    out = [(n, label_of(n.split("/")[-2])) for n in names]
+    out = [(n, label_of(n.split("/")[-2])) for n in photo_names(path, prefix)]
     return [(n, c) for n, c in out if c in FACE_CLASSES]
-
-
-def images(path: Path, entries: list[tuple[str, str]]) -> list[np.ndarray]:
-    with zipfile.ZipFile(path) as z:
-        return [cv2.imdecode(np.frombuffer(z.read(n), np.uint8), cv2.IMREAD_COLOR)
-                for n, _ in entries]
 
 
 def score(truth: list[str], predicted: list[str]) -> dict:
@@ -56,7 +48,7 @@ def score(truth: list[str], predicted: list[str]) -> dict:
 
 def crop_set(model: Classifier, path: Path, prefix: str) -> dict:
     entries = labelled(path, prefix, our_class)
-    crops = [whole_image_crop(img, model.spec) for img in images(path, entries)]
+    crops = [whole_image_crop(img, model.spec) for img in photos(path, [n for n, _ in entries])]
     predicted = [model.classes[i] for i in model.probs(crops).argmax(1)]
     return score([c for _, c in entries], predicted)
 
@@ -68,7 +60,7 @@ def photo_set(model: Classifier, prefix: str, crop_scale: float) -> dict:
     spec = replace(model.spec, crop_scale=crop_scale)
     predicted = []
     with FaceFinder(spec) as finder:
-        for img in images(POSED, entries):
+        for img in photos(POSED, [n for n, _ in entries]):
             face = finder.prepare(img).face
             predicted.append("no_face" if face is None else
                              model.classes[int(model.probs([face.crop])[0].argmax())])
@@ -85,10 +77,7 @@ def _held_out() -> tuple[np.ndarray, np.ndarray]:
 def mix_validation(model: Classifier) -> dict:
     """train.py's held-out split of the mix preset's data (FER2013 + RAF-DB + SFEW train)."""
     x, y = _held_out()
-    crops = [whole_image_crop(f, model.spec) for f in x]
-    predicted = [model.classes[i] for i in np.concatenate(
-        [model.probs(crops[s : s + 256]).argmax(1) for s in range(0, len(crops), 256)])]
-    return score([FACE_CLASSES[i] for i in y], predicted)
+    return score([FACE_CLASSES[i] for i in y], predict(model, x))
 
 
 def main(argv: list[str] | None = None) -> dict:

@@ -72,6 +72,20 @@ def read_zip(path: Path, label_of, limit: int | None = None, seed: int = 0, pref
     return Images(np.stack(xs), np.array(ys, dtype=np.int64), names)
 
 
+def photo_names(path: Path, prefix: str = "") -> list[str]:
+    """The image entries under `prefix` in a zip, in name order."""
+    with zipfile.ZipFile(path) as z:
+        return sorted(n for n in z.namelist()
+                      if n.startswith(prefix) and n.lower().endswith(IMAGE_EXT))
+
+
+def photos(path: Path, names: list[str]) -> list[np.ndarray]:
+    """Those entries as BGR colour images, each its own size (read_zip stacks one size)."""
+    with zipfile.ZipFile(path) as z:
+        return [cv2.imdecode(np.frombuffer(z.read(n), np.uint8), cv2.IMREAD_COLOR)
+                for n in names]
+
+
 def square(img: np.ndarray, size: int) -> np.ndarray:
     """Centre square of a face crop, scaled to size x size (area averaging when shrinking)."""
     h, w = img.shape[:2]

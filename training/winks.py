@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import zipfile
 from pathlib import Path
 
-import cv2
-import numpy as np
 
 from face2emoji_tray.eyes import EyeReader, Eyes
 from face2emoji_tray.face import FaceFinder, InputSpec
-from training.data import DATA, IMAGE_EXT, POSED
+from training.data import DATA, POSED, photo_names, photos
 
 WINKS_DEV = DATA / "winks" / "dev.zip"
 SETS = {  # name → (zip, folder prefix, is a wink)
@@ -29,15 +26,10 @@ SETS = {  # name → (zip, folder prefix, is a wink)
 }
 
 
-def photos(path: Path, prefix: str) -> list[tuple[str, np.ndarray]]:
-    with zipfile.ZipFile(path) as z:
-        names = sorted(n for n in z.namelist() if n.startswith(prefix) and n.lower().endswith(IMAGE_EXT))
-        return [(n, cv2.imdecode(np.frombuffer(z.read(n), np.uint8), cv2.IMREAD_COLOR)) for n in names]
-
-
 def read_set(finder: FaceFinder, eyes: EyeReader, path: Path, prefix: str) -> list[tuple[str, Eyes | None]]:
     out = []
-    for name, img in photos(path, prefix):
+    names = photo_names(path, prefix)
+    for name, img in zip(names, photos(path, names)):
         face = finder.prepare(img).face
         out.append((name, None if face is None else eyes.read(face)))
     return out
