@@ -162,9 +162,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if not recognizer.classifier.has_features:
         return fail(f"{args.model}: this model has no features output; export it again", EXIT_MODEL)
     features: dict[str, list] = {}
+    eyes: dict[str, list] = {}  # per class, the eye readings: the wink against the rest
     for path, cls in labelled_images(args.dir):
-        if cls not in recognizer.classifier.classes:
-            print(f"{path}: skipped: {cls} is read from the eyes, not calibrated", file=sys.stderr)
+        if cls not in recognizer.classifier.classes and cls != profile.WINK:
+            print(f"{path}: skipped: {cls} is not one of the faces", file=sys.stderr)
             continue
         try:
             reading = recognizer.read(images.read(path), whole_image=args.face_crop)
@@ -176,11 +177,15 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             print(f"{path}: skipped: {why}", file=sys.stderr)
             continue
         features.setdefault(cls, []).append(reading.features)
+        if reading.eyes is not None:
+            eyes.setdefault(cls, []).append(reading.eyes)
     recognizer.close()
-    built = profile.Profile.build(recognizer.classifier.sha256, features)
-    if not built.active:
+    built = profile.Profile.build(recognizer.classifier.sha256, features, eyes)
+    if built.unlearned:
+        print(f"{args.dir / profile.WINK}: {built.unlearned}", file=sys.stderr)
+    if not built.useful:
         return fail(f"{args.dir}: usable photos of {len(built.prototypes)} class(es); a profile "
-                    f"needs at least {profile.MIN_CLASSES}")
+                    f"needs at least {profile.MIN_CLASSES}, or a wink")
     for cls, n in built.photos.items():
         print(f"{cls}: {n} photo{'s' * (n != 1)}")
     print(f"wrote {profile.save(built, target)}")

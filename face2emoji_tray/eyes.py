@@ -25,11 +25,20 @@ the eye model alone (difference 0.8) found 14/21 and 7/15 and read 0.5% of smile
 with the EAR cue 19/21 and 9/15, 1.5% of smiles; with the frontal-face check 1.1% (6/551);
 with the eye model's difference raised to 0.85 (the EAR cue finds the winks it then misses)
 0.7% (4/551), the same 19/21 and 9/15.
+
+Some people's winks are slight (Yale's: the winking eye half shut, the other squinting): no
+threshold finds them without reading a laughing stranger's squint as a wink. A person can
+teach their own wink instead (`PersonalWink`, kept in their profile): which eye they close,
+and how far their wink sits from their other faces on each cue.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
 
 from face2emoji_tray.classifier import EYE_MODEL, Classifier, loaded
 from face2emoji_tray.face import Face
@@ -50,9 +59,21 @@ class Eyes:
     openness: tuple[float, float]  # EAR, (left, right), from the refined face mesh
     widths: tuple[float, float] = (1.0, 1.0)  # corner to corner, (left, right)
 
+    def frontal(self, rule: WinkRule = WinkRule()) -> bool:
+        """False for a turned head: its far eye only looks narrower and less open."""
+        return min(self.widths) >= rule.frontal * max(self.widths)
+
+    def lean(self, side: int) -> float:
+        """How much more closed eye `side` is than the other to the eye model."""
+        return self.closed[side] - self.closed[1 - side]
+
+    def ratio(self, side: int) -> float:
+        """Eye `side`'s EAR over the other's: under 1 when it is the narrower."""
+        return self.openness[side] / max(self.openness[1 - side], 1e-6)
+
     def is_wink(self, rule: WinkRule = WinkRule()) -> bool:
-        if min(self.widths) < rule.frontal * max(self.widths):
-            return False  # a turned head: the far eye looks narrower and less open
+        if not self.frontal(rule):
+            return False
         lo, hi = sorted(self.closed)
         if hi - lo >= rule.difference:
             return True
@@ -61,6 +82,59 @@ class Eyes:
         return (self.openness[narrow] < rule.ear_ratio * self.openness[wide]
                 and self.closed[wide] < rule.open_eye
                 and self.closed[narrow] - self.closed[wide] >= rule.lean)
+
+
+@dataclass(frozen=True)
+class PersonalWink:
+    """One person's wink: the eye they close, and the least lean (eye model) and the largest
+    EAR ratio (mesh) that still count as their wink. A cue that did not tell their wink from
+    their other faces is left out (lean -1, ratio inf)."""
+
+    side: int  # 0: their left eye, 1: their right (as in Eyes)
+    lean: float
+    ratio: float
+    floor: ClassVar[float] = 0.1  # a cue must part wink and other faces by this much...
+    open_eye: ClassVar[float] = 0.8  # ...and the other eye must not read as closed
+
+    def matches(self, eyes: Eyes) -> bool:
+        return (eyes.frontal() and eyes.closed[1 - self.side] < self.open_eye
+                and eyes.lean(self.side) >= self.lean and eyes.ratio(self.side) <= self.ratio)
+
+    @classmethod
+    def learn(cls, winks: list[Eyes], others: list[Eyes]) -> "PersonalWink":
+        """From the frames of a person's wink and of their other faces: thresholds halfway
+        between their wink (median) and the most wink-like of their other faces, per cue.
+        ValueError (one line) when neither cue tells the wink apart."""
+        winks = [e for e in winks if e.frontal()]
+        if not winks:
+            raise ValueError("no frame showed both eyes, facing the camera")
+        side = max((0, 1), key=lambda s: np.median([e.lean(s) - np.log(e.ratio(s)) for e in winks]))
+        lean = float(np.median([e.lean(side) for e in winks]))
+        ratio = float(np.median([e.ratio(side) for e in winks]))
+        # Without other faces, an open-eyed face's usual readings (Yale's normal faces:
+        # lean under 0.05, ratio over 0.85).
+        lean_other = max([e.lean(side) for e in others] + [0.0])
+        ratio_other = min([e.ratio(side) for e in others] + [0.9])
+        use_lean = lean - lean_other >= cls.floor
+        use_ratio = ratio_other - ratio >= cls.floor
+        if not (use_lean or use_ratio) or min(e.closed[1 - side] for e in winks) >= cls.open_eye:
+            raise ValueError("this wink looks like your other faces to the eye readings: "
+                             "shut one eye fully and keep the other open")
+        return cls(side,
+                   max((lean + lean_other) / 2, cls.floor) if use_lean else -1.0,
+                   min((ratio + ratio_other) / 2, 1 - cls.floor) if use_ratio else math.inf)
+
+    def to_json(self) -> dict:
+        return {"side": self.side, "lean": self.lean,
+                "ratio": None if math.isinf(self.ratio) else self.ratio}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "PersonalWink":
+        side, lean = int(data["side"]), float(data["lean"])
+        ratio = math.inf if data["ratio"] is None else float(data["ratio"])
+        if side not in (0, 1) or not math.isfinite(lean) or math.isnan(ratio):
+            raise ValueError(f"a wink of side {side}, lean {lean}, ratio {ratio}")
+        return cls(side, lean, ratio)
 
 
 class EyeReader:

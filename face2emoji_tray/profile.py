@@ -15,6 +15,10 @@ the strongest blend whose cost to a class left out of the profile stays within 2
 (TFEID, leave one class out), while the person's own calibration photos are read as what they
 show (233 of 249, against 184 without a profile). Centring the similarities on the person's
 mean prototype was tried and did no better.
+
+A profile may also hold the person's own wink (eyes.PersonalWink: which eye, and thresholds
+between their wink and their other faces), learned from the eye readings of the frames they
+showed; a wink is then theirs or the everyone-rule's (`python -m training.winks --personal`).
 """
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ import numpy as np
 import platformdirs
 
 from face2emoji_tray.emoji import FACE_CLASSES
+from face2emoji_tray.eyes import Eyes, PersonalWink
 
 if TYPE_CHECKING:
     from face2emoji_tray.classifier import Classifier
@@ -55,22 +60,44 @@ def _unit(v: np.ndarray) -> np.ndarray:
     return v / max(float(np.linalg.norm(v)), 1e-12)
 
 
+WINK = "wink"  # read from the eyes: taught from eye readings, never a prototype
+
+
 @dataclass
 class Profile:
     model_sha256: str
     prototypes: dict[str, np.ndarray]  # class → unit-length mean feature direction
-    photos: dict[str, int]  # class → how many faces made its prototype
+    photos: dict[str, int]  # class → how many faces made its prototype (wink included)
+    wink: PersonalWink | None = None
+    unlearned: str = ""  # why the wink shown was not learned (not saved)
 
     @classmethod
-    def build(cls, model_sha256: str, features: dict[str, list[np.ndarray]]) -> "Profile":
-        """Per class, the faces' features (any number ≥ 1) → one prototype each."""
+    def build(cls, model_sha256: str, features: dict[str, list[np.ndarray]],
+              eyes: dict[str, list[Eyes]] | None = None) -> "Profile":
+        """Per class, the faces' features (any number ≥ 1) → one prototype each; with the
+        frames' eye readings, the wink (`eyes["wink"]`) against all the other faces."""
         protos = {c: _unit(np.mean([_unit(f) for f in fs], axis=0))
-                  for c, fs in features.items() if fs}
-        return cls(model_sha256, protos, {c: len(features[c]) for c in protos})
+                  for c, fs in features.items() if fs and c != WINK}
+        made = cls(model_sha256, protos, {c: len(features[c]) for c in protos})
+        winks = (eyes or {}).get(WINK, [])
+        if winks:
+            others = [e for c, es in eyes.items() if c != WINK for e in es]
+            try:
+                made.wink = PersonalWink.learn(winks, others)
+                made.photos[WINK] = len(winks)
+            except ValueError as exc:
+                made.unlearned = f"wink not learned: {exc}"
+        return made
 
     @property
     def active(self) -> bool:
+        """Whether it changes the expressions (a wink alone does not)."""
         return len(self.prototypes) >= MIN_CLASSES
+
+    @property
+    def useful(self) -> bool:
+        """Worth saving: it changes the expressions, or it knows the person's wink."""
+        return self.active or self.wink is not None
 
     def apply(self, classes: tuple[str, ...], probs: np.ndarray, features: np.ndarray) -> np.ndarray:
         """Global probabilities (classes order) and one face's features → calibrated ones."""
@@ -87,11 +114,14 @@ class Profile:
         return out
 
     def to_json(self) -> dict:
-        return {"format": FORMAT, "model_sha256": self.model_sha256, "created": int(time.time()),
+        data = {"format": FORMAT, "model_sha256": self.model_sha256, "created": int(time.time()),
                 "classes": {c: {"photos": self.photos[c],
                                 "prototype": base64.b64encode(
                                     p.astype(np.float16).tobytes()).decode("ascii")}
                             for c, p in self.prototypes.items()}}
+        if self.wink is not None:
+            data[WINK] = {"photos": self.photos[WINK], **self.wink.to_json()}
+        return data
 
     @classmethod
     def from_json(cls, data: dict) -> "Profile":
@@ -106,11 +136,18 @@ class Profile:
             protos[c] = np.frombuffer(base64.b64decode(entry["prototype"]), np.float16)
             photos[c] = int(entry["photos"])
         sizes = {p.size for p in protos.values()}
-        if len(sizes) != 1 or 0 in sizes:
+        if len(sizes) > 1 or 0 in sizes:
             raise ValueError(f"prototypes of {sorted(sizes)} values")
         if not all(np.isfinite(p).all() for p in protos.values()):
             raise ValueError("prototypes that are not numbers")
-        return cls(str(data["model_sha256"]), {c: _unit(p) for c, p in protos.items()}, photos)
+        wink = None
+        if WINK in data:
+            wink = PersonalWink.from_json(data[WINK])
+            photos[WINK] = int(data[WINK]["photos"])
+        elif not protos:
+            raise ValueError("no faces and no wink")
+        return cls(str(data["model_sha256"]), {c: _unit(p) for c, p in protos.items()}, photos,
+                   wink)
 
 
 def load(path: Path, model: "Classifier") -> Profile:
@@ -126,7 +163,7 @@ def load(path: Path, model: "Classifier") -> Profile:
     if profile.model_sha256 != model.sha256:
         raise ProfileError(f"{path}: made for another expression model; teach your faces again "
                            "(the profile is kept until then)")
-    size = next(iter(profile.prototypes.values())).size
+    size = next(iter(profile.prototypes.values()), np.zeros(model.feature_size)).size
     if size != model.feature_size:
         raise ProfileError(f"{path}: not a readable Face2Emoji profile ({size} features per "
                            f"face, the model has {model.feature_size}); teach your faces again")
@@ -206,6 +243,6 @@ class Watcher:
             return
         try:
             self._profile = load(path, self.model)
-            self.note = "your faces" if self._profile.active else ""
+            self.note = "your faces" if self._profile.useful else ""
         except ProfileError as exc:
             self.note = str(exc)

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from face2emoji_tray.classifier import EXPRESSION_MODEL, EYE_MODEL, Classifier, loaded
-from face2emoji_tray.eyes import EyeReader, Eyes, WinkRule
+from face2emoji_tray.eyes import EyeReader, Eyes
 from face2emoji_tray.face import FaceFinder
 from face2emoji_tray.profile import Profile
 
@@ -25,12 +25,19 @@ class Reading:
     box: tuple[int, int, int, int] | None = None
     note: str = ""
     features: np.ndarray | None = None  # the model's penultimate features (a profile's input)
+    personal_wink: bool = False  # the person's own wink, as their profile taught it
 
-    def label(self, rule: WinkRule = WinkRule()) -> str | None:
+    @property
+    def wink(self) -> bool:
+        """One eye shut, the other open: by the rule for everyone, or the person's own."""
+        return (self.probs is not None and self.eyes is not None
+                and (self.personal_wink or self.eyes.is_wink()))
+
+    def label(self) -> str | None:
         """The still-image decision: a clear wink wins, else the most likely expression."""
         if self.probs is None:
             return None
-        if self.eyes is not None and self.eyes.is_wink(rule):
+        if self.wink:
             return "wink"
         return max(self.probs, key=self.probs.get)
 
@@ -63,10 +70,14 @@ class Recognizer:
 
 
 def calibrated(reading: Reading, classes: tuple[str, ...], mine: Profile | None) -> Reading:
-    """The reading as it is with the person's profile `mine` (unchanged without a profile,
-    a face or the model's features)."""
-    if mine is None or reading.probs is None or reading.features is None:
+    """The reading as it is with the person's profile `mine`: their expressions (given the
+    model's features) and their wink (given the eyes); unchanged without a profile or a face."""
+    if mine is None or reading.probs is None:
         return reading
-    probs = mine.apply(classes, np.array([reading.probs[c] for c in classes], np.float32),
-                       reading.features)
-    return replace(reading, probs=dict(zip(classes, map(float, probs))))
+    if reading.features is not None:
+        probs = mine.apply(classes, np.array([reading.probs[c] for c in classes], np.float32),
+                           reading.features)
+        reading = replace(reading, probs=dict(zip(classes, map(float, probs))))
+    if mine.wink is not None and reading.eyes is not None:
+        reading = replace(reading, personal_wink=mine.wink.matches(reading.eyes))
+    return reading

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from face2emoji_tray.eyes import WinkRule
 from face2emoji_tray.recognizer import Reading
 
 NO_FACE, UNSURE, EXPRESSION = "no_face", "unsure", "expression"
@@ -39,10 +38,9 @@ class State:
 
 class Smoother:
     def __init__(self, window: float = 1.0, threshold: float = 0.45, margin: float = 0.1,
-                 wink_hold: float = 0.4, min_face_share: float = 0.5,
-                 rule: WinkRule = WinkRule()) -> None:
+                 wink_hold: float = 0.4, min_face_share: float = 0.5) -> None:
         self.window, self.threshold, self.margin = window, threshold, margin
-        self.wink_hold, self.min_face_share, self.rule = wink_hold, min_face_share, rule
+        self.wink_hold, self.min_face_share = wink_hold, min_face_share
         self._frames: deque[tuple[float, Reading]] = deque()
         self._label: str | None = None
         self._wink_since: float | None = None
@@ -54,8 +52,7 @@ class Smoother:
     def add(self, t: float, reading: Reading) -> State:
         """One more frame at time `t` (seconds, monotonic); returns the state at `t`."""
         self._frames.append((t, reading))
-        eyes = reading.eyes if reading.probs is not None else None
-        if eyes is not None and eyes.is_wink(self.rule):
+        if reading.wink:
             self._wink_since = t if self._wink_since is None else self._wink_since
         else:  # open eyes, a blink (both closed) or no face all end a wink
             self._wink_since = None
@@ -75,7 +72,7 @@ class Smoother:
             return State(EXPRESSION, "wink", 1.0, None, faces)
         # A winking face's expression is unreliable (one eye shut reads as sad or angry):
         # frames read as a wink do not vote, unless no other frame is left in the window.
-        votes = [r for r in with_face if r.eyes is None or not r.eyes.is_wink(self.rule)]
+        votes = [r for r in with_face if not r.wink]
         votes = votes or with_face
         classes = votes[0].probs.keys()
         mean = {c: sum(r.probs[c] for r in votes) / len(votes) for c in classes}

@@ -9,6 +9,7 @@ import os
 import stat
 import subprocess
 import time
+import zipfile
 from pathlib import Path
 
 import cv2
@@ -17,7 +18,7 @@ import pytest
 
 from face2emoji_tray.classifier import Classifier
 from tests.browser import CHROMIUM, chromium_args, picture
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SHARED
 from tests.media import NEUTRAL_JPG, SMILE_JPG, frames_of, read_photo, write_y4m
 from tests.processes import APP, web_server
 from tests.waiting import wait_for
@@ -25,7 +26,7 @@ from tests.waiting import wait_for
 OUT = ROOT / "test-output"
 pytestmark = pytest.mark.browser
 FRAMES = 10  # what calibrate.js takes per face
-STEPS = ("neutral", "happy", "sad", "angry", "scared", "surprised")
+STEPS = ("neutral", "happy", "sad", "angry", "scared", "surprised", "wink")
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +160,7 @@ def test_frames_without_a_face_are_not_counted_and_the_page_says_why(server, chr
     page.click("#cal-save")
     page.wait_for_function("document.getElementById('cal-saved').textContent.startsWith('Not')")
     assert page.locator("#cal-saved").inner_text() == (
-        "Not saved: faces of 0 class(es) taken; a profile needs at least 2.")
+        "Not saved: faces of 0 class(es) taken; a profile needs at least 2, or a wink.")
     assert not saved.exists()
     browser.close()
 
@@ -228,10 +229,11 @@ def test_only_frames_with_exactly_one_face_count_and_retake_forgets_them(server,
     assert frame(server, "happy", smile, "other")[1]["count"] == 1  # sessions are apart
 
 
-def test_classes_outside_the_face_model_are_refused(server, smile):
-    for cls in ("wink", "disgust", ""):
+def test_faces_it_cannot_be_taught_are_refused(server, smile):
+    for cls in ("disgust", "no_face", ""):
         status, answer = frame(server, cls, smile)
         assert status == 400 and answer["error"].startswith("cls must be one of angry, happy")
+        assert answer["error"].endswith(", wink")
 
 
 def test_try_reads_with_and_without_the_session_s_faces(server, smile):
@@ -250,11 +252,12 @@ def test_save_needs_two_faces_and_writes_the_user_s_profile(server, smile, saved
     frame(server, "happy", smile, "save")
     status, answer = request(server, "POST", "/api/calibrate/save?session=save")
     assert status == 400 and answer == {
-        "error": "faces of 1 class(es) taken; a profile needs at least 2"}
+        "error": "faces of 1 class(es) taken; a profile needs at least 2, or a wink"}
     assert not saved.exists()
     frame(server, "neutral", read_photo(NEUTRAL_JPG), "save")
     status, answer = request(server, "POST", "/api/calibrate/save?session=save")
-    assert status == 200 and answer == {"path": str(saved), "classes": {"happy": 1, "neutral": 1}}
+    assert status == 200 and answer == {"path": str(saved), "classes": {"happy": 1, "neutral": 1},
+                                        "note": ""}
     assert request(server, "GET", "/api/session")[1]["profile"] == {
         "used": True, "note": "your faces (profile.json)"}
     saved.unlink()
@@ -287,3 +290,38 @@ def test_web_calibrate_opens_the_calibration_page(tmp_path):
         assert second.returncode == 0 and "already runs" in second.stdout, second.stderr
         wait_for(lambda: opened.exists() and opened.read_text().strip(), 10, "the browser")
         assert opened.read_text().strip() == f"http://127.0.0.1:{port}/calibrate"
+
+
+def yale(condition: str, person: str = "subject07") -> np.ndarray:
+    with zipfile.ZipFile(SHARED / "posed" / "posed.zip") as z:
+        return cv2.imdecode(np.frombuffer(z.read(f"yale/{condition}/{person}.png"), np.uint8),
+                            cv2.IMREAD_COLOR)
+
+
+def test_my_slight_wink_taught_on_the_page_is_read_as_a_wink(server, saved):
+    """subject07's wink is slight: read as a wink only once the page was shown it."""
+    wink, normal = yale("wink"), yale("normal")
+    status, before = request(server, "POST", "/api/calibrate/try?session=wink", jpeg(wink))
+    assert status == 200 and before["without"]["label"] != "wink" and not before["active"]
+    assert frame(server, "neutral", normal, "wink")[1]["accepted"]
+    assert frame(server, "wink", wink, "wink")[1] == {"faces": 1, "accepted": True, "why": "",
+                                                      "count": 1}
+    status, after = request(server, "POST", "/api/calibrate/try?session=wink", jpeg(wink))
+    assert status == 200 and after["active"]
+    assert after["with"]["label"] == "wink" and after["with"]["emoji"] == "😉"
+    assert after["without"]["label"] == before["without"]["label"]
+    status, answer = request(server, "POST", "/api/calibrate/save?session=wink")
+    assert status == 200 and answer["classes"] == {"neutral": 1, "wink": 1}
+    status, photo = request(server, "POST", "/api/photo", jpeg(wink))
+    assert status == 200 and photo["label"] == "wink"  # the preview uses the saved wink
+    saved.unlink()
+
+
+def test_a_wink_no_different_from_my_other_faces_is_not_saved_and_the_page_says_why(server, saved):
+    normal = yale("normal")
+    frame(server, "wink", normal, "nowink")
+    status, answer = request(server, "POST", "/api/calibrate/save?session=nowink")
+    assert status == 400 and answer["error"].endswith(
+        "or a wink; wink not learned: this wink looks like your other faces to the eye "
+        "readings: shut one eye fully and keep the other open")
+    assert not saved.exists()

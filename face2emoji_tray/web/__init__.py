@@ -174,6 +174,7 @@ def create_app(model: Path = EXPRESSION_MODEL, config: Config | None = None) -> 
         await run_in_threadpool(preview.reload_profile)
         return JSONResponse({"session": uuid.uuid4().hex, "emoji": preview.config.emoji,
                              "pictures": preview.pictures(), "classes": preview.classifier.classes,
+                             "teach": [*preview.classifier.classes, profile.WINK],
                              "profile": {"used": preview.profile is not None,
                                          "note": preview.profile_note}})
 

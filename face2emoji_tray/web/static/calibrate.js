@@ -6,6 +6,7 @@ const STEPS = [
   ["neutral", "Look neutral, relaxed"], ["happy", "Smile"],
   ["sad", "Look sad: mouth corners down"], ["angry", "Look angry: frown"],
   ["scared", "Look scared: eyes wide"], ["surprised", "Look surprised: brows up, mouth open"],
+  ["wink", "Wink: shut one eye, keep the other open"],
 ];
 const COUNTDOWN = 3;   // seconds to put on the face before frames count
 const FRAMES = 10;     // accepted frames per face: two seconds at FRAME_MS
@@ -139,7 +140,7 @@ async function tryOne(body, my) {
     if (my !== run) return false;
     reading($("try-with"), data.with);
     reading($("try-without"), data.without);
-    $("try-note").textContent = data.active ? "" : "Your faces need at least two classes to make a difference.";
+    $("try-note").textContent = data.note || (data.active ? "" : "Your faces need at least two classes, or a wink, to make a difference.");
   } catch (e) {
     $("try-note").textContent = `Server: ${e.message}`;
   }
@@ -171,14 +172,14 @@ async function save() {
   try {
     const data = await post(api("save"));
     const used = Object.entries(data.classes).map(([c, n]) => `${c} ${n}`).join(", ");
-    $("cal-saved").textContent = `Saved your faces (${used}) to ${data.path}. The tray uses them from now on.`;
+    $("cal-saved").textContent = `Saved your faces (${used}) to ${data.path}. The tray uses them from now on.${data.note ? ` (${data.note}.)` : ""}`;
   } catch (e) {
     $("cal-saved").textContent = `Not saved: ${e.message}.`;
   }
 }
 
 export async function calibrate() {
-  steps = STEPS.filter(([cls]) => info.classes.includes(cls)).map(([cls, prompt]) => ({ cls, prompt, state: "todo" }));
+  steps = STEPS.filter(([cls]) => info.teach.includes(cls)).map(([cls, prompt]) => ({ cls, prompt, state: "todo" }));
   $("cal-steps").replaceChildren(...steps.map((s) => (s.card = card(s))));
   $("cal-progress").max = FRAMES;
   $("cal-start").addEventListener("click", () => { $("cal-start").hidden = true; next(); });
