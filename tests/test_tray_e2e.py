@@ -358,3 +358,25 @@ def test_a_short_closing_of_both_eyes_never_types_the_winking_face(desk, tmp_pat
     with watching(desk, video, tmp_path, "neutral") as field:
         typed = press_while_watching(desk, field, 8)
     assert typed and set(typed) == {"😐"}, typed
+
+
+def test_a_slight_wink_types_the_winking_face_once_the_person_taught_it(desk, tmp_path):
+    """subject07 winks slightly: the rule for everyone never reads it; after `calibrate` with
+    their neutral face and their wink, the running app types 😉 during the wink."""
+    normal, wink = yale_photo("normal", "subject07"), yale_photo("wink", "subject07")
+    video = write_video(tmp_path / "wink.avi", frames_of(normal, 20) + frames_of(wink, 10))
+    mine = tmp_path / "my-faces"
+    for cls, photo in (("neutral", normal), ("wink", wink)):
+        (mine / cls).mkdir(parents=True)
+        cv2.imwrite(str(mine / cls / "me.png"), photo)
+    with watching(desk, video, tmp_path, "neutral") as field:
+        untaught = press_while_watching(desk, field, 7)  # more than one loop of the video
+        assert untaught and "😉" not in untaught, untaught
+        try:
+            taught = run(desk, sys.executable, "-m", "face2emoji_tray", "calibrate", str(mine))
+            assert taught.returncode == 0 and "wink: 1 photo" in taught.stdout, taught.stderr
+            wait_for(lambda: "your faces" in ask(desk, "status"), 15, "my wink in use")
+            typed = press_while_watching(desk, field, 8)[len(untaught):]
+        finally:  # the desktop's later stories must not meet this person's profile
+            run(desk, sys.executable, "-m", "face2emoji_tray", "calibrate", "--forget")
+    assert "😉" in typed and set(typed) <= {"😐", "😉"}, typed

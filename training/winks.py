@@ -1,10 +1,17 @@
 """The wink decision measured on real photos: winks found and false winks, per set.
 
     python -m training.winks            # counts per set, and each photo's eye readings with -v
+    python -m training.winks --personal # a person's own wink, taught (Yale, per person)
 
 Sets (../shared/data): winks/dev.zip (wink/, open/, closed/, labelled for the largest face)
 and posed.zip Yale (wink, normal, sleepy, happy). Every photo goes through the app's face
 stage and eye reader; a photo where no face is found counts as "not a wink".
+
+--personal: per Yale person, their wink is taught as the app's calibration does (the wink
+photo against their normal, happy, sad and surprised photos). Their other six photos (glasses,
+no glasses, three lightings, sleepy) were never taught: false winks there. Yale has one wink
+per person, so the wink itself is tried under six camera changes (darker, brighter, blur,
+JPEG, smaller, tilted): other pixels, the same wink, not a second one.
 """
 from __future__ import annotations
 
@@ -12,8 +19,10 @@ import argparse
 import json
 from pathlib import Path
 
+import cv2
+import numpy as np
 
-from face2emoji_tray.eyes import EyeReader, Eyes
+from face2emoji_tray.eyes import EyeReader, Eyes, PersonalWink
 from face2emoji_tray.face import FaceFinder, InputSpec
 from training.data import DATA, POSED, photo_names, photos
 
@@ -35,14 +44,76 @@ def read_set(finder: FaceFinder, eyes: EyeReader, path: Path, prefix: str) -> li
     return out
 
 
+TAUGHT = ("normal", "happy", "sad", "surprised")  # besides the wink: a calibration's faces
+UNTAUGHT = ("glasses", "noglasses", "centerlight", "leftlight", "rightlight", "sleepy")
+
+
+def camera_changes(img: np.ndarray) -> dict[str, np.ndarray]:
+    """One photo as other cameras and moments might give it."""
+    h, w = img.shape[:2]
+    f = img.astype(np.float32)
+    small = cv2.resize(img, (w * 2 // 3, h * 2 // 3), interpolation=cv2.INTER_AREA)
+    _, jpg = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 30])
+    tilt = cv2.getRotationMatrix2D((w / 2, h / 2), 6, 1.0)
+    return {"darker": np.clip(f * 0.6, 0, 255).astype(np.uint8),
+            "brighter": np.clip(255 * (f / 255) ** 0.6, 0, 255).astype(np.uint8),
+            "blur": cv2.GaussianBlur(img, (0, 0), 1.2),
+            "jpeg30": cv2.imdecode(jpg, cv2.IMREAD_UNCHANGED),
+            "smaller": small,
+            "tilted": cv2.warpAffine(img, tilt, (w, h), borderMode=cv2.BORDER_REPLICATE)}
+
+
+def personal(finder: FaceFinder, eyes: EyeReader, verbose: bool = False) -> dict:
+    """Each Yale person's own wink, taught, against the rule for everyone (counts)."""
+    def read(img: np.ndarray) -> Eyes | None:
+        face = finder.prepare(img).face
+        return None if face is None else eyes.read(face)
+
+    names = photo_names(POSED, "yale/")
+    shots = {tuple(n.split("/")[1:]): img for n, img in zip(names, photos(POSED, names))}
+    people = sorted({p for _, p in shots})
+    counts = {k: 0 for k in ("taught", "rule_wink_changes", "mine_wink_changes", "wink_changes",
+                             "rule_false", "mine_false", "untaught_photos")}
+    for person in people:
+        wink = read(shots["wink", person])
+        others = [e for e in (read(shots[c, person]) for c in TAUGHT) if e is not None]
+        try:
+            mine = PersonalWink.learn([wink], others) if wink is not None else None
+        except ValueError as exc:
+            mine = None
+            print(f"{person}: not taught: {exc}") if verbose else None
+        counts["taught"] += mine is not None
+        changed = [read(img) for img in camera_changes(shots["wink", person]).values()]
+        untaught = [read(shots[c, person]) for c in UNTAUGHT if (c, person) in shots]
+        for key, found in (("wink_changes", changed), ("untaught_photos", untaught)):
+            counts[key] += len(found)
+        for who, rule in (("rule", lambda e: e.is_wink()),
+                          ("mine", lambda e: e.is_wink() or (mine is not None and mine.matches(e)))):
+            counts[f"{who}_wink_changes"] += sum(bool(e and rule(e)) for e in changed)
+            counts[f"{who}_false"] += sum(bool(e and rule(e)) for e in untaught)
+        if verbose:
+            print(f"{person}: {mine}")
+    print(f"people whose wink was taught: {counts['taught']}/{len(people)}")
+    print(f"their wink under camera changes read as a wink: rule "
+          f"{counts['rule_wink_changes']}/{counts['wink_changes']}, taught "
+          f"{counts['mine_wink_changes']}/{counts['wink_changes']}")
+    print(f"their untaught photos read as a wink: rule {counts['rule_false']}/"
+          f"{counts['untaught_photos']}, taught {counts['mine_false']}/{counts['untaught_photos']}")
+    return counts
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-v", "--verbose", action="store_true", help="each photo's readings")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--personal", action="store_true", help="a person's own wink, taught")
     args = ap.parse_args(argv)
     reader, report = EyeReader(), {}
     with FaceFinder(InputSpec()) as finder:
-        for name, (path, prefix, wink) in SETS.items():
+        if args.personal:
+            report = personal(finder, reader, args.verbose)
+        for name in () if args.personal else SETS:
+            path, prefix, wink = SETS[name]
             readings = read_set(finder, reader, path, prefix)
             hits = sum(bool(e and e.is_wink()) for _, e in readings)
             report[name] = {"photos": len(readings), "read_as_wink": hits,
