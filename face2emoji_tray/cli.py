@@ -176,9 +176,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             why = "no face found" if reading.faces == 0 else f"{reading.faces} faces, need one"
             print(f"{path}: skipped: {why}", file=sys.stderr)
             continue
-        features.setdefault(cls, []).append(reading.features)
         if reading.eyes is not None:
             eyes.setdefault(cls, []).append(reading.eyes)
+        elif cls == profile.WINK:
+            print(f"{path}: skipped: the eyes could not be measured", file=sys.stderr)
+            continue
+        features.setdefault(cls, []).append(reading.features)
     recognizer.close()
     built = profile.Profile.build(recognizer.classifier.sha256, features, eyes)
     if built.unlearned:

@@ -69,7 +69,7 @@ class Eyes:
 
     def ratio(self, side: int) -> float:
         """Eye `side`'s EAR over the other's: under 1 when it is the narrower."""
-        return self.openness[side] / max(self.openness[1 - side], 1e-6)
+        return max(self.openness[side], 1e-6) / max(self.openness[1 - side], 1e-6)
 
     def is_wink(self, rule: WinkRule = WinkRule()) -> bool:
         if not self.frontal(rule):
@@ -88,17 +88,31 @@ class Eyes:
 class PersonalWink:
     """One person's wink: the eye they close, and the least lean (eye model) and the largest
     EAR ratio (mesh) that still count as their wink. A cue that did not tell their wink from
-    their other faces is left out (lean -1, ratio inf)."""
+    their other faces is left out (lean -1, ratio inf); at least one cue is always in use."""
 
     side: int  # 0: their left eye, 1: their right (as in Eyes)
     lean: float
     ratio: float
     floor: ClassVar[float] = 0.1  # a cue must part wink and other faces by this much...
     open_eye: ClassVar[float] = 0.8  # ...and the other eye must not read as closed
+    # Before any other face is seen, an open-eyed face's usual readings (Yale's normal
+    # faces: lean under 0.05, ratio over 0.85) stand for them.
+    usual_lean: ClassVar[float] = 0.0
+    usual_ratio: ClassVar[float] = 0.9
 
     def matches(self, eyes: Eyes) -> bool:
+        """Their wink: the taught eye shut as far as taught, the other open, facing us."""
         return (eyes.frontal() and eyes.closed[1 - self.side] < self.open_eye
                 and eyes.lean(self.side) >= self.lean and eyes.ratio(self.side) <= self.ratio)
+
+    @staticmethod
+    def _side(winks: list[Eyes]) -> int:
+        """The eye both cues call more closed over the wink's frames: the eye model's lean
+        (-1 … 1) plus the mesh's log EAR ratio (about -2 … 2 once clamped) — each is 0 for
+        two alike eyes, so they add up when they agree and cancel when they do not."""
+        def shut(e: Eyes, s: int) -> float:
+            return e.lean(s) - math.log(min(max(e.ratio(s), 0.1), 10.0))
+        return max((0, 1), key=lambda s: float(np.median([shut(e, s) for e in winks])))
 
     @classmethod
     def learn(cls, winks: list[Eyes], others: list[Eyes]) -> "PersonalWink":
@@ -108,13 +122,12 @@ class PersonalWink:
         winks = [e for e in winks if e.frontal()]
         if not winks:
             raise ValueError("no frame showed both eyes, facing the camera")
-        side = max((0, 1), key=lambda s: np.median([e.lean(s) - np.log(e.ratio(s)) for e in winks]))
+        others = [e for e in others if e.frontal()]  # matches() never sees turned heads either
+        side = cls._side(winks)
         lean = float(np.median([e.lean(side) for e in winks]))
         ratio = float(np.median([e.ratio(side) for e in winks]))
-        # Without other faces, an open-eyed face's usual readings (Yale's normal faces:
-        # lean under 0.05, ratio over 0.85).
-        lean_other = max([e.lean(side) for e in others] + [0.0])
-        ratio_other = min([e.ratio(side) for e in others] + [0.9])
+        lean_other = max([e.lean(side) for e in others] + [cls.usual_lean])
+        ratio_other = min([e.ratio(side) for e in others] + [cls.usual_ratio])
         use_lean = lean - lean_other >= cls.floor
         use_ratio = ratio_other - ratio >= cls.floor
         if not (use_lean or use_ratio) or min(e.closed[1 - side] for e in winks) >= cls.open_eye:
@@ -130,11 +143,16 @@ class PersonalWink:
 
     @classmethod
     def from_json(cls, data: dict) -> "PersonalWink":
-        side, lean = int(data["side"]), float(data["lean"])
-        ratio = math.inf if data["ratio"] is None else float(data["ratio"])
-        if side not in (0, 1) or not math.isfinite(lean) or math.isnan(ratio):
-            raise ValueError(f"a wink of side {side}, lean {lean}, ratio {ratio}")
-        return cls(side, lean, ratio)
+        """Only what `learn` can make: a file edited into a wink that matches every face (no
+        cue in use) or into values learn never gives is refused."""
+        side, lean, ratio = data["side"], data["lean"], data["ratio"]
+        lean_ok = lean == -1 or (isinstance(lean, (int, float)) and cls.floor <= lean <= 1)
+        ratio_ok = ratio is None or (isinstance(ratio, (int, float))
+                                     and 0 < ratio <= 1 - cls.floor)
+        if (type(side) is not int or side not in (0, 1) or not lean_ok or not ratio_ok
+                or (lean == -1 and ratio is None)):
+            raise ValueError(f"a wink of side {side!r}, lean {lean!r}, ratio {ratio!r}")
+        return cls(side, float(lean), math.inf if ratio is None else float(ratio))
 
 
 class EyeReader:

@@ -84,7 +84,7 @@ class Profile:
             others = [e for c, es in eyes.items() if c != WINK for e in es]
             try:
                 made.wink = PersonalWink.learn(winks, others)
-                made.photos[WINK] = len(winks)
+                made.photos[WINK] = sum(e.frontal() for e in winks)
             except ValueError as exc:
                 made.unlearned = f"wink not learned: {exc}"
         return made
@@ -157,14 +157,14 @@ def load(path: Path, model: "Classifier") -> Profile:
         profile = Profile.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
     except OSError as exc:
         raise ProfileError(f"{path}: cannot read the profile ({exc.strerror})") from None
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as exc:
         raise ProfileError(f"{path}: not a readable Face2Emoji profile ({exc}); "
                            "teach your faces again to replace it") from None
     if profile.model_sha256 != model.sha256:
         raise ProfileError(f"{path}: made for another expression model; teach your faces again "
                            "(the profile is kept until then)")
-    size = next(iter(profile.prototypes.values()), np.zeros(model.feature_size)).size
-    if size != model.feature_size:
+    size = next(iter(profile.prototypes.values())).size if profile.prototypes else None
+    if size not in (None, model.feature_size):
         raise ProfileError(f"{path}: not a readable Face2Emoji profile ({size} features per "
                            f"face, the model has {model.feature_size}); teach your faces again")
     return profile
@@ -189,7 +189,7 @@ def save(profile: Profile, path: Path) -> Path:
     if path.exists():
         try:
             Profile.from_json(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, OverflowError):
             os.replace(path, path.with_name(f"{path.name}.broken-{time.time_ns()}"))
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

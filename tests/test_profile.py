@@ -123,11 +123,24 @@ def test_a_running_app_picks_up_a_new_profile_and_forgets_it(my_profile, tmp_pat
     assert watcher.current() is None and watcher.note == ""
 
 
-@pytest.mark.parametrize("damage", ["short prototype", "all prototypes short", "unknown class"])
+WINK_DAMAGE = {  # a wink entry no calibration makes: refused, never a wink on every face
+    "wink that matches every face": {"side": 0, "lean": -1, "ratio": None},
+    "wink of side 0.7": {"side": 0.7, "lean": 0.3, "ratio": 0.6},
+    "wink of side true": {"side": True, "lean": 0.3, "ratio": 0.6},
+    "wink ratio -infinity": {"side": 0, "lean": 0.3, "ratio": float("-inf")},
+    "wink without a ratio": {"side": 0, "lean": 0.3},
+    "wink photos 1e999": {"side": 0, "lean": 0.3, "ratio": 0.6, "photos": 1e999},
+}
+
+
+@pytest.mark.parametrize("damage", ["short prototype", "all prototypes short", "unknown class",
+                                    *WINK_DAMAGE])
 def test_a_profile_edited_into_nonsense_is_refused_in_one_line(my_profile, tmp_path, faces_dir,
                                                                damage):
     data = json.loads(my_profile[0].read_text())
-    if damage == "short prototype":
+    if damage in WINK_DAMAGE:
+        data["wink"] = {"photos": 1, **WINK_DAMAGE[damage]}
+    elif damage == "short prototype":
         data["classes"]["sad"]["prototype"] = data["classes"]["sad"]["prototype"][:40]
     elif damage == "all prototypes short":
         for entry in data["classes"].values():
@@ -211,3 +224,26 @@ def test_a_wink_alone_makes_a_profile(winks_dir, tmp_path):
     assert done.returncode == 0, done.stderr
     assert labels("--profile", str(tmp_path / "p.json"), str(winks_dir / "wink" / "me.png")) == {
         "wink": "wink"}
+
+
+def test_a_wink_only_profile_is_used_by_a_running_app_and_a_photo_of_my_wink(winks_dir, tmp_path):
+    from face2emoji_tray import images, profile
+    from face2emoji_tray.classifier import Classifier
+    from face2emoji_tray.recognizer import Recognizer
+
+    folder = tmp_path / "faces"
+    (folder / "wink").mkdir(parents=True)
+    (folder / "wink" / "me.png").write_bytes((winks_dir / "wink" / "me.png").read_bytes())
+    mine = tmp_path / "p.json"
+    assert face2emoji("calibrate", str(folder), "--profile", str(mine)).returncode == 0
+    model = Classifier()
+    watcher = profile.Watcher(model, mine, every=0)
+    taught = watcher.current()
+    assert taught is not None and taught.prototypes == {} and not taught.active
+    assert taught.useful and watcher.note == "your faces"
+    recognizer = Recognizer(model, profile=taught)
+    wink = images.read(winks_dir / "wink" / "me.png")
+    assert recognizer.read(wink).label() == "wink"
+    recognizer.profile = None
+    assert recognizer.read(wink).label() != "wink"
+    recognizer.close()

@@ -76,12 +76,14 @@ def personal(finder: FaceFinder, eyes: EyeReader, verbose: bool = False) -> dict
                              "rule_false", "mine_false", "untaught_photos")}
     for person in people:
         wink = read(shots["wink", person])
-        others = [e for e in (read(shots[c, person]) for c in TAUGHT) if e is not None]
+        others = [e for e in (read(shots[c, person]) for c in TAUGHT if (c, person) in shots)
+                  if e is not None]
         try:
             mine = PersonalWink.learn([wink], others) if wink is not None else None
         except ValueError as exc:
             mine = None
-            print(f"{person}: not taught: {exc}") if verbose else None
+            if verbose:
+                print(f"{person}: not taught: {exc}")
         counts["taught"] += mine is not None
         changed = [read(img) for img in camera_changes(shots["wink", person]).values()]
         untaught = [read(shots[c, person]) for c in UNTAUGHT if (c, person) in shots]
@@ -91,7 +93,7 @@ def personal(finder: FaceFinder, eyes: EyeReader, verbose: bool = False) -> dict
                           ("mine", lambda e: e.is_wink() or (mine is not None and mine.matches(e)))):
             counts[f"{who}_wink_changes"] += sum(bool(e and rule(e)) for e in changed)
             counts[f"{who}_false"] += sum(bool(e and rule(e)) for e in untaught)
-        if verbose:
+        if verbose and mine is not None:
             print(f"{person}: {mine}")
     print(f"people whose wink was taught: {counts['taught']}/{len(people)}")
     print(f"their wink under camera changes read as a wink: rule "
@@ -102,29 +104,33 @@ def personal(finder: FaceFinder, eyes: EyeReader, verbose: bool = False) -> dict
     return counts
 
 
+def per_set(finder: FaceFinder, eyes: EyeReader, verbose: bool = False) -> dict:
+    """The rule for everyone: photos read as a wink, per set."""
+    report = {}
+    for name, (path, prefix, wink) in SETS.items():
+        readings = read_set(finder, eyes, path, prefix)
+        hits = sum(bool(e and e.is_wink()) for _, e in readings)
+        report[name] = {"photos": len(readings), "read_as_wink": hits,
+                        "no_face": sum(e is None for _, e in readings), "is_wink": wink}
+        print(f"{name:<12} read as a wink {hits}/{len(readings)}  (no face: "
+              f"{report[name]['no_face']})", flush=True)
+        if verbose:
+            for n, e in readings:
+                print(f"   {n:<40} " + ("no face" if e is None else
+                      f"p_closed {e.closed[0]:.2f} {e.closed[1]:.2f}  "
+                      f"ear {e.openness[0]:.3f} {e.openness[1]:.3f}"))
+    return report
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-v", "--verbose", action="store_true", help="each photo's readings")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--personal", action="store_true", help="a person's own wink, taught")
     args = ap.parse_args(argv)
-    reader, report = EyeReader(), {}
     with FaceFinder(InputSpec()) as finder:
-        if args.personal:
-            report = personal(finder, reader, args.verbose)
-        for name in () if args.personal else SETS:
-            path, prefix, wink = SETS[name]
-            readings = read_set(finder, reader, path, prefix)
-            hits = sum(bool(e and e.is_wink()) for _, e in readings)
-            report[name] = {"photos": len(readings), "read_as_wink": hits,
-                            "no_face": sum(e is None for _, e in readings), "is_wink": wink}
-            print(f"{name:<12} read as a wink {hits}/{len(readings)}  (no face: "
-                  f"{report[name]['no_face']})", flush=True)
-            if args.verbose:
-                for n, e in readings:
-                    print(f"   {n:<40} " + ("no face" if e is None else
-                          f"p_closed {e.closed[0]:.2f} {e.closed[1]:.2f}  "
-                          f"ear {e.openness[0]:.3f} {e.openness[1]:.3f}"))
+        measure = personal if args.personal else per_set
+        report = measure(finder, EyeReader(), args.verbose)
     if args.json:
         args.json.write_text(json.dumps(report, indent=1), encoding="utf-8")
     return report

@@ -1,9 +1,10 @@
 """Teach it my faces from the page: per session and class, the features and eye readings of
 the frames (or photos) that showed exactly one face; the wink is taught from the eyes.
 
-Only the model's features and the eye readings are kept, in memory, for the few sessions the
-page may have open; the frames themselves are dropped as soon as they are read. Save turns a session's features
-into the user's own profile (profile.save: 0600, atomic), which the running tray reloads.
+Only the model's features and the eye readings are kept, in memory, for the few sessions
+the page may have open; the frames themselves are dropped as soon as they are read. Save turns
+a session's faces into the user's own profile (profile.save: 0600, atomic), which the running
+tray reloads.
 """
 from __future__ import annotations
 
