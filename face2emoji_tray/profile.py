@@ -23,16 +23,19 @@ showed; a wink is then theirs or the everyone-rule's (`python -m training.winks 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import platformdirs
 
+from face2emoji_tray.classifier import EYE_MODEL
 from face2emoji_tray.emoji import FACE_CLASSES
 from face2emoji_tray.eyes import Eyes, PersonalWink
 
@@ -63,12 +66,19 @@ def _unit(v: np.ndarray) -> np.ndarray:
 WINK = "wink"  # read from the eyes: taught from eye readings, never a prototype
 
 
+@lru_cache(maxsize=1)
+def eye_model_sha256() -> str:
+    """The shipped eye model's: a taught wink's thresholds hold for this model's readings."""
+    return hashlib.sha256(EYE_MODEL.read_bytes()).hexdigest()
+
+
 @dataclass
 class Profile:
     model_sha256: str
     prototypes: dict[str, np.ndarray]  # class → unit-length mean feature direction
     photos: dict[str, int]  # class → how many faces made its prototype (wink included)
     wink: PersonalWink | None = None
+    eyes_sha256: str = ""  # the eye model the wink was taught with
     unlearned: str = ""  # why the wink shown was not learned (not saved)
 
     @classmethod
@@ -85,6 +95,7 @@ class Profile:
             try:
                 made.wink = PersonalWink.learn(winks, others)
                 made.photos[WINK] = sum(e.frontal() for e in winks)
+                made.eyes_sha256 = eye_model_sha256()
             except ValueError as exc:
                 made.unlearned = f"wink not learned: {exc}"
         return made
@@ -120,7 +131,8 @@ class Profile:
                                     p.astype(np.float16).tobytes()).decode("ascii")}
                             for c, p in self.prototypes.items()}}
         if self.wink is not None:
-            data[WINK] = {"photos": self.photos[WINK], **self.wink.to_json()}
+            data[WINK] = {"photos": self.photos[WINK], "eye_model_sha256": self.eyes_sha256,
+                          **self.wink.to_json()}
         return data
 
     @classmethod
@@ -140,14 +152,17 @@ class Profile:
             raise ValueError(f"prototypes of {sorted(sizes)} values")
         if not all(np.isfinite(p).all() for p in protos.values()):
             raise ValueError("prototypes that are not numbers")
-        wink = None
+        wink, eyes_sha256 = None, ""
         if WINK in data:
             wink = PersonalWink.from_json(data[WINK])
             photos[WINK] = int(data[WINK]["photos"])
+            eyes_sha256 = data[WINK]["eye_model_sha256"]
+            if not isinstance(eyes_sha256, str):
+                raise ValueError(f"a wink of eye model {eyes_sha256!r}")
         elif not protos:
             raise ValueError("no faces and no wink")
         return cls(str(data["model_sha256"]), {c: _unit(p) for c, p in protos.items()}, photos,
-                   wink)
+                   wink, eyes_sha256)
 
 
 def load(path: Path, model: "Classifier") -> Profile:
@@ -163,6 +178,9 @@ def load(path: Path, model: "Classifier") -> Profile:
     if profile.model_sha256 != model.sha256:
         raise ProfileError(f"{path}: made for another expression model; teach your faces again "
                            "(the profile is kept until then)")
+    if profile.wink is not None and profile.eyes_sha256 != eye_model_sha256():
+        raise ProfileError(f"{path}: its wink was taught with another eye model; teach your faces "
+                           "again (the profile is kept until then)")
     size = next(iter(profile.prototypes.values())).size if profile.prototypes else None
     if size not in (None, model.feature_size):
         raise ProfileError(f"{path}: not a readable Face2Emoji profile ({size} features per "

@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 import pytest
 
+from face2emoji_tray import profile
 from tests.conftest import SHARED
 from tests.test_cli import face2emoji
 
@@ -130,6 +131,7 @@ WINK_DAMAGE = {  # a wink entry no calibration makes: refused, never a wink on e
     "wink ratio -infinity": {"side": 0, "lean": 0.3, "ratio": float("-inf")},
     "wink without a ratio": {"side": 0, "lean": 0.3},
     "wink photos 1e999": {"side": 0, "lean": 0.3, "ratio": 0.6, "photos": 1e999},
+    "wink without its eye model": {"side": 0, "lean": 0.3, "ratio": 0.6, "eye_model_sha256": None},
 }
 
 
@@ -139,7 +141,8 @@ def test_a_profile_edited_into_nonsense_is_refused_in_one_line(my_profile, tmp_p
                                                                damage):
     data = json.loads(my_profile[0].read_text())
     if damage in WINK_DAMAGE:
-        data["wink"] = {"photos": 1, **WINK_DAMAGE[damage]}
+        data["wink"] = {"photos": 1, "eye_model_sha256": profile.eye_model_sha256(),
+                        **WINK_DAMAGE[damage]}
     elif damage == "short prototype":
         data["classes"]["sad"]["prototype"] = data["classes"]["sad"]["prototype"][:40]
     elif damage == "all prototypes short":
@@ -155,7 +158,6 @@ def test_a_profile_edited_into_nonsense_is_refused_in_one_line(my_profile, tmp_p
 
 
 def test_saving_over_broken_files_keeps_each_of_them(my_profile, tmp_path):
-    from face2emoji_tray import profile
 
     good = profile.Profile.from_json(json.loads(my_profile[0].read_text()))
     target = tmp_path / "profile.json"
@@ -216,6 +218,19 @@ def test_a_wink_that_cannot_be_told_apart_is_reported_and_the_faces_are_still_sa
     assert "wink" not in json.loads((tmp_path / "p.json").read_text())
 
 
+def test_a_wink_taught_with_another_eye_model_is_refused(winks_dir, tmp_path):
+    folder = tmp_path / "faces"
+    (folder / "wink").mkdir(parents=True)
+    (folder / "wink" / "me.png").write_bytes((winks_dir / "wink" / "me.png").read_bytes())
+    mine = tmp_path / "p.json"
+    assert face2emoji("calibrate", str(folder), "--profile", str(mine)).returncode == 0
+    data = json.loads(mine.read_text())
+    data["wink"]["eye_model_sha256"] = "0" * 64
+    mine.write_text(json.dumps(data))
+    done = face2emoji("predict", "--profile", str(mine), str(winks_dir / "wink" / "me.png"))
+    assert done.returncode == 1 and "its wink was taught with another eye model" in done.stderr
+
+
 def test_a_wink_alone_makes_a_profile(winks_dir, tmp_path):
     folder = tmp_path / "faces"
     (folder / "wink").mkdir(parents=True)
@@ -227,7 +242,7 @@ def test_a_wink_alone_makes_a_profile(winks_dir, tmp_path):
 
 
 def test_a_wink_only_profile_is_used_by_a_running_app_and_a_photo_of_my_wink(winks_dir, tmp_path):
-    from face2emoji_tray import images, profile
+    from face2emoji_tray import images
     from face2emoji_tray.classifier import Classifier
     from face2emoji_tray.recognizer import Recognizer
 
