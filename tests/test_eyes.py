@@ -110,3 +110,21 @@ def test_a_cue_that_does_not_part_the_wink_from_the_other_faces_is_left_out():
     mine = PersonalWink.learn([Eyes(closed=(0.66, 0.21), openness=(0.192, 0.180))], THEIR_FACES)
     assert mine.ratio == float("inf") and mine.lean == pytest.approx(0.225)
     assert PersonalWink.from_json(mine.to_json()) == mine
+
+
+def test_one_eyelid_lowered_on_a_real_face_is_a_wink_only_once_it_is_nearly_shut():
+    """training.closure's synthetic lid on a London face: the tool and the rule together."""
+    from tests.media import NEUTRAL_JPG, read_photo
+    from training.closure import lowered
+
+    img, reader = read_photo(NEUTRAL_JPG), EyeReader()
+    with FaceFinder(InputSpec()) as finder:
+        landmarks = finder.prepare(img).face.landmarks
+
+        def seen(c: tuple[float, float]) -> Eyes:
+            return reader.read(finder.prepare(lowered(img, landmarks, c)).face)
+
+        untouched, slight, shut = seen((0.0, 0.0)), seen((0.4, 0.0)), seen((1.0, 0.0))
+    assert not untouched.is_wink() and max(untouched.closed) < 0.1  # resampling alone: open
+    assert not slight.is_wink()
+    assert shut.is_wink() and shut.closed[0] > 0.9 and shut.closed[1] < 0.1
