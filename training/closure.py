@@ -14,7 +14,8 @@ stage and wink rule what they see, per c:
 The lid is lowered in an eye-level crop at 4× the photo's resolution: the skin between a line
 above the crease and the lid margin is stretched down until the margin sits at the new
 height; the lower part of the eye stays visible, as under a real closing lid. Every eye goes
-through the same two resamplings whatever c is (c = 0 included), so resampling is no cue.
+through the same resamplings whatever c is (c = 0 included: up into the crop and back down;
+the stretch in between moves no pixel outside the lowered band), so resampling is no cue.
 """
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ SETS = {"london": "london/neutral/", "yale": "yale/normal/"}
 
 
 def _lid(xs: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    """The lid's height at each column, through its landmarks (left to right)."""
     order = np.argsort(pts[:, 0])
     return np.interp(xs, pts[order, 0], pts[order, 1])
 
@@ -69,7 +71,7 @@ def close_eye(bgr: np.ndarray, landmarks: np.ndarray, eye: int, c: float) -> np.
     y, x = np.mgrid[0:side, 0:side].astype(np.float32)
     stretched = (y >= crease) & (y <= margin)
     source = np.where(stretched, crease + (y - crease) * (top - crease)
-                      / np.maximum(margin - crease, 1e-3), y)
+                      / np.maximum(margin - crease, 1e-3), y)  # (a zero-width eye: no division)
     closed = cv2.remap(crop, x, source.astype(np.float32), cv2.INTER_CUBIC,
                        borderMode=cv2.BORDER_REPLICATE)
     back = cv2.invertAffineTransform(m)
@@ -78,8 +80,8 @@ def close_eye(bgr: np.ndarray, landmarks: np.ndarray, eye: int, c: float) -> np.
     cv2.ellipse(mask, (side // 2, side // 2), (int(0.9 * width * UP), int(0.75 * width * UP)),
                 0, 0, 360, 1.0, -1)
     mask = cv2.warpAffine(cv2.GaussianBlur(mask, (0, 0), 0.12 * width * UP), back, size)[..., None]
-    pasted = cv2.warpAffine(closed, back, size, flags=cv2.INTER_AREA,
-                            borderMode=cv2.BORDER_REPLICATE)
+    pasted = cv2.warpAffine(closed, back, size, flags=cv2.INTER_LINEAR,
+                            borderMode=cv2.BORDER_REPLICATE)  # warpAffine has no area mode
     return (bgr * (1 - mask) + pasted * mask).astype(np.uint8)
 
 
@@ -97,6 +99,7 @@ def cases(c: float) -> dict[str, tuple[float, float]]:
 
 def read_as_wink(finder: FaceFinder, reader: EyeReader, img: np.ndarray, lm: np.ndarray,
                  c: tuple[float, float]) -> bool:
+    """The app's face stage and wink rule on the photo with its lids lowered by c."""
     face = finder.prepare(lowered(img, lm, c)).face
     eyes = None if face is None else reader.read(face)
     return bool(eyes and eyes.is_wink())
