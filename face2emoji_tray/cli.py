@@ -157,7 +157,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         print(f"forgot {target}" if profile.forget(target) else f"no profile at {target}")
         return 0
     if args.dir is None or not args.dir.is_dir():
-        return fail(f"{args.dir}: not a folder (DIR/happy/*.jpg, DIR/neutral/*.jpg, ...)", EXIT_USAGE)
+        return fail(f"{args.dir}: not a folder (DIR/happy/*.jpg, DIR/neutral/*.jpg, DIR/wink/*.jpg, "
+                    "...)", EXIT_USAGE)
     recognizer = Recognizer(args.model)
     if not recognizer.classifier.has_features:
         return fail(f"{args.model}: this model has no features output; export it again", EXIT_MODEL)
@@ -249,7 +250,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=Path("."), help="where confusion.{png,json} go")
     p.set_defaults(run=cmd_eval)
     p = sub.add_parser("calibrate", parents=[model],
-                       help="teach it your faces from photos in DIR/<class>/ (one each is enough)")
+                       help="teach it your faces from photos in DIR/<class>/ (one each is "
+                            "enough; DIR/wink/ teaches your wink)")
     p.add_argument("dir", type=Path, nargs="?", metavar="DIR")
     p.add_argument("--profile", type=Path, help="write this file (default: your own profile)")
     p.add_argument("--forget", action="store_true", help="delete the profile")
