@@ -24,6 +24,11 @@ EYE_MODEL = MODELS / "eyes.onnx"
 META_KEY = "face2emoji"
 
 
+def file_sha256(path: Path) -> str:
+    """A file's SHA-256: what a model (or the data a model was trained on) is named by."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
 class ModelError(RuntimeError):
     """A model file is missing, unreadable, or not one of ours; the message names the file."""
 
@@ -97,7 +102,7 @@ class Classifier:
     @cached_property
     def sha256(self) -> str:
         """The model file's SHA-256: a profile is valid for this exact model only."""
-        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+        return file_sha256(self.path)
 
     @property
     def has_features(self) -> bool:

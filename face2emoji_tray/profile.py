@@ -23,7 +23,6 @@ showed; a wink is then theirs or the everyone-rule's (`python -m training.winks 
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import os
 import time
@@ -35,7 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import platformdirs
 
-from face2emoji_tray.classifier import EYE_MODEL
+from face2emoji_tray.classifier import EYE_MODEL, file_sha256
 from face2emoji_tray.emoji import FACE_CLASSES
 from face2emoji_tray.eyes import Eyes, PersonalWink
 
@@ -46,6 +45,10 @@ FORMAT = 1
 BLEND = 0.7  # weight of the person's prototypes against the global model
 TEMPERATURE = 0.05  # softmax temperature over cosine similarities
 MIN_CLASSES = 2  # one calibrated class cannot be told from anything: no effect
+
+
+# What a profile file edited by hand or cut short raises while it is read: refused in one line.
+DAMAGED = (ValueError, KeyError, TypeError, AttributeError, OverflowError)
 
 
 class ProfileError(ValueError):
@@ -69,7 +72,7 @@ WINK = "wink"  # read from the eyes: taught from eye readings, never a prototype
 @lru_cache(maxsize=1)
 def eye_model_sha256() -> str:
     """The shipped eye model's: a taught wink's thresholds hold for this model's readings."""
-    return hashlib.sha256(EYE_MODEL.read_bytes()).hexdigest()
+    return file_sha256(EYE_MODEL)
 
 
 @dataclass
@@ -172,7 +175,7 @@ def load(path: Path, model: "Classifier") -> Profile:
         profile = Profile.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
     except OSError as exc:
         raise ProfileError(f"{path}: cannot read the profile ({exc.strerror})") from None
-    except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as exc:
+    except DAMAGED as exc:
         raise ProfileError(f"{path}: not a readable Face2Emoji profile ({exc}); "
                            "teach your faces again to replace it") from None
     if profile.model_sha256 != model.sha256:
@@ -207,7 +210,7 @@ def save(profile: Profile, path: Path) -> Path:
     if path.exists():
         try:
             Profile.from_json(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError, OverflowError):
+        except (OSError, *DAMAGED):
             os.replace(path, path.with_name(f"{path.name}.broken-{time.time_ns()}"))
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -44,10 +44,6 @@ class Images:
     names: list[str]
 
 
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def read_zip(path: Path, label_of, limit: int | None = None, seed: int = 0, prefix: str = "",
              size: int | None = None) -> Images:
     """Decode every image under `prefix` in a zip whose folder `label_of` maps to a label

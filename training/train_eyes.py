@@ -16,9 +16,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from face2emoji_tray.classifier import EYE_MODEL
+from face2emoji_tray.classifier import EYE_MODEL, file_sha256
 from face2emoji_tray.face import EYE_PATCH, InputSpec
-from training.data import CEW, Augment, cew_face, cew_label, read_zip, sha256, split, to_batch
+from training.data import CEW, Augment, cew_face, cew_label, read_zip, split, to_batch
 from training.export import export_onnx, write_checksums
 
 CLASSES = ("open", "closed")
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> float:
     acc = accuracy(net, data.x[te], data.y[te])
     print(json.dumps({"held_out": len(te), "accuracy": acc}))
     meta = {"architecture": "cnn3", "held_out_accuracy": acc, "held_out_images": int(len(te)),
-            "data_sha256": {"cew/eyes.zip": sha256(CEW)}}
+            "data_sha256": {"cew/eyes.zip": file_sha256(CEW)}}
     export_onnx(nn.Sequential(net, nn.Softmax(dim=1)), SPEC, CLASSES, args.out, meta)
     write_checksums(args.out.parent)
     return acc
