@@ -30,6 +30,7 @@ import numpy as np
 from face2emoji_tray.eyes import EyeReader
 from face2emoji_tray.face import FaceFinder, InputSpec
 from training.data import POSED, photo_names, photos
+from training.winks import eyes_of
 
 # Eyelid contours of the refined face mesh, corner to corner: (upper, lower) per eye, in the
 # order Eyes uses, the subject's left eye first.
@@ -100,8 +101,7 @@ def cases(c: float) -> dict[str, tuple[float, float]]:
 def read_as_wink(finder: FaceFinder, reader: EyeReader, img: np.ndarray, lm: np.ndarray,
                  c: tuple[float, float]) -> bool:
     """The app's face stage and wink rule on the photo with its lids lowered by c."""
-    face = finder.prepare(lowered(img, lm, c)).face
-    eyes = None if face is None else reader.read(face)
+    eyes = eyes_of(finder, reader, lowered(img, lm, c))
     return bool(eyes and eyes.is_wink())
 
 

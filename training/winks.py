@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from functools import partial
 from pathlib import Path
 
 import cv2
@@ -35,13 +36,16 @@ SETS = {  # name → (zip, folder prefix, is a wink)
 }
 
 
-def read_set(finder: FaceFinder, eyes: EyeReader, path: Path, prefix: str) -> list[tuple[str, Eyes | None]]:
-    out = []
+def eyes_of(finder: FaceFinder, eyes: EyeReader, img: np.ndarray) -> Eyes | None:
+    """The app's face stage and eye reader on one photo (None: no face found)."""
+    face = finder.prepare(img).face
+    return None if face is None else eyes.read(face)
+
+
+def read_set(finder: FaceFinder, eyes: EyeReader, path: Path,
+             prefix: str) -> list[tuple[str, Eyes | None]]:
     names = photo_names(path, prefix)
-    for name, img in zip(names, photos(path, names)):
-        face = finder.prepare(img).face
-        out.append((name, None if face is None else eyes.read(face)))
-    return out
+    return [(name, eyes_of(finder, eyes, img)) for name, img in zip(names, photos(path, names))]
 
 
 TAUGHT = ("normal", "happy", "sad", "surprised")  # besides the wink: a calibration's faces
@@ -65,10 +69,7 @@ def camera_changes(img: np.ndarray) -> dict[str, np.ndarray]:
 
 def personal(finder: FaceFinder, eyes: EyeReader, verbose: bool = False) -> dict:
     """Each Yale person's own wink, taught, against the rule for everyone (counts)."""
-    def read(img: np.ndarray) -> Eyes | None:
-        face = finder.prepare(img).face
-        return None if face is None else eyes.read(face)
-
+    read = partial(eyes_of, finder, eyes)
     names = photo_names(POSED, "yale/")
     shots = {tuple(n.split("/")[1:]): img for n, img in zip(names, photos(POSED, names))}
     people = sorted({p for _, p in shots})
