@@ -7,6 +7,7 @@ import json
 import os
 import stat
 import zipfile
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -218,12 +219,19 @@ def test_a_wink_that_cannot_be_told_apart_is_reported_and_the_faces_are_still_sa
     assert "wink" not in json.loads((tmp_path / "p.json").read_text())
 
 
-def test_a_wink_taught_with_another_eye_model_is_refused(winks_dir, tmp_path):
+def my_wink_alone(winks_dir, tmp_path) -> Path:
+    """A profile calibrated from nothing but the person's wink photo."""
     folder = tmp_path / "faces"
     (folder / "wink").mkdir(parents=True)
     (folder / "wink" / "me.png").write_bytes((winks_dir / "wink" / "me.png").read_bytes())
     mine = tmp_path / "p.json"
-    assert face2emoji("calibrate", str(folder), "--profile", str(mine)).returncode == 0
+    done = face2emoji("calibrate", str(folder), "--profile", str(mine))
+    assert done.returncode == 0, done.stderr
+    return mine
+
+
+def test_a_wink_taught_with_another_eye_model_is_refused(winks_dir, tmp_path):
+    mine = my_wink_alone(winks_dir, tmp_path)
     data = json.loads(mine.read_text())
     data["wink"]["eye_model_sha256"] = "0" * 64
     mine.write_text(json.dumps(data))
@@ -232,13 +240,8 @@ def test_a_wink_taught_with_another_eye_model_is_refused(winks_dir, tmp_path):
 
 
 def test_a_wink_alone_makes_a_profile(winks_dir, tmp_path):
-    folder = tmp_path / "faces"
-    (folder / "wink").mkdir(parents=True)
-    (folder / "wink" / "me.png").write_bytes((winks_dir / "wink" / "me.png").read_bytes())
-    done = face2emoji("calibrate", str(folder), "--profile", str(tmp_path / "p.json"))
-    assert done.returncode == 0, done.stderr
-    assert labels("--profile", str(tmp_path / "p.json"), str(winks_dir / "wink" / "me.png")) == {
-        "wink": "wink"}
+    mine = my_wink_alone(winks_dir, tmp_path)
+    assert labels("--profile", str(mine), str(winks_dir / "wink" / "me.png")) == {"wink": "wink"}
 
 
 def test_a_wink_only_profile_is_used_by_a_running_app_and_a_photo_of_my_wink(winks_dir, tmp_path):
@@ -246,11 +249,7 @@ def test_a_wink_only_profile_is_used_by_a_running_app_and_a_photo_of_my_wink(win
     from face2emoji_tray.classifier import Classifier
     from face2emoji_tray.recognizer import Recognizer
 
-    folder = tmp_path / "faces"
-    (folder / "wink").mkdir(parents=True)
-    (folder / "wink" / "me.png").write_bytes((winks_dir / "wink" / "me.png").read_bytes())
-    mine = tmp_path / "p.json"
-    assert face2emoji("calibrate", str(folder), "--profile", str(mine)).returncode == 0
+    mine = my_wink_alone(winks_dir, tmp_path)
     model = Classifier()
     watcher = profile.Watcher(model, mine, every=0)
     taught = watcher.current()
