@@ -32,6 +32,14 @@ Some people's winks are slight (Yale's: the winking eye half shut, the other squ
 threshold finds them without reading a laughing stranger's squint as a wink. A person can
 teach their own wink instead (`PersonalWink`, kept in their profile): which eye they close,
 and how far their wink sits from their other faces on each cue.
+
+Both eyes shut (`Eyes.shut`, the 😴 rule; the smoother asks that they stay shut 1.5 s, far
+longer than a blink): the eye model calls both closed (each eye's p(closed) ≥ 0.5, its own
+boundary, and ≥ 0.75 on average: a downward gaze narrows the eyes unevenly, Yale's sad
+subject05 reads 0.53 and 0.96) and the mesh sees neither eye open (EAR < 0.25). A laugh also
+shuts both eyes: it is told apart by the expression model (happy ≥ 0.5) or the mouth (open by
+≥ 0.15 of its width; on all 20 sleeping or sleepy real photos it was ≤ 0.06). Measured with
+`python -m training.sleepy` (models/README.md).
 """
 from __future__ import annotations
 
@@ -58,6 +66,32 @@ class WinkRule:
 
 
 @dataclass(frozen=True)
+class SleepRule:
+    closed: float = 0.5  # each eye's p(closed) at least this...
+    mean_closed: float = 0.75  # ...and both eyes' mean at least this...
+    open_ear: float = 0.25  # ...while the mesh sees neither eye open (EAR under this);
+    happy: float = 0.5  # but a face this happy to the expression model is laughing...
+    mouth: float = 0.15  # ...and so is a mouth open this much (gap over width)
+
+
+# Inner lip contour of the face mesh: the middle of the upper and lower lip, the two corners.
+MOUTH = (13, 14, 78, 308)
+
+
+def mouth_opening(landmarks: np.ndarray) -> float:
+    """The lips' gap over the mouth's width: about 0 closed, 0.2–0.5 laughing, more agape."""
+    top, bottom, left, right = (landmarks[i] for i in MOUTH)
+    width = float(np.linalg.norm(right - left))
+    return float(np.linalg.norm(bottom - top)) / width if width > 0 else 0.0
+
+
+def laughing(happy: float, mouth: float | None, rule: SleepRule = SleepRule()) -> bool:
+    """A laugh that squeezes both eyes shut is not sleep: the expression model or the mouth
+    (None: not measured) tells it."""
+    return happy >= rule.happy or (mouth is not None and mouth >= rule.mouth)
+
+
+@dataclass(frozen=True)
 class Eyes:
     closed: tuple[float, float]  # p(closed), (left, right)
     openness: tuple[float, float]  # EAR, (left, right), from the refined face mesh
@@ -74,6 +108,13 @@ class Eyes:
     def ratio(self, side: int) -> float:
         """Eye `side`'s EAR over the other's: under 1 when it is the narrower."""
         return max(self.openness[side], 1e-6) / max(self.openness[1 - side], 1e-6)
+
+    def shut(self, rule: SleepRule = SleepRule()) -> bool:
+        """Both eyes closed to the eye model, and neither open to the mesh (never a wink:
+        a wink needs one eye's p(closed) under 0.8 and 0.85 below the other's, or the mesh's
+        wide eye clearly open)."""
+        return (min(self.closed) >= rule.closed and sum(self.closed) / 2 >= rule.mean_closed
+                and max(self.openness) < rule.open_ear)
 
     def is_wink(self, rule: WinkRule = WinkRule()) -> bool:
         if not self.frontal(rule):
