@@ -11,7 +11,7 @@ a blink lasts 0.1–0.4 s, and a glance at the keyboard is over before that.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from face2emoji_tray.recognizer import Reading
 
@@ -49,10 +49,11 @@ class Smoother:
         self._label: str | None = None
         self._wink_since: float | None = None
         self._shut_since: float | None = None
+        self._voted: State | None = None  # the last state the frames voted for
 
     def reset(self) -> None:
         self._frames.clear()
-        self._label, self._wink_since, self._shut_since = None, None, None
+        self._label, self._wink_since, self._shut_since, self._voted = None, None, None, None
 
     def add(self, t: float, reading: Reading) -> State:
         """One more frame at time `t` (seconds, monotonic); returns the state at `t`."""
@@ -69,7 +70,7 @@ class Smoother:
             self._frames.popleft()
         with_face = [r for _, r in self._frames if r.probs is not None]
         if not self._frames or len(with_face) < self.min_face_share * len(self._frames):
-            self._label = None
+            self._label, self._voted = None, None
             return State(NO_FACE, faces=0)
         faces = with_face[-1].faces
         if _held(self._wink_since, self.wink_hold, now):
@@ -77,9 +78,16 @@ class Smoother:
         if _held(self._shut_since, self.sleep_hold, now):
             return State(EXPRESSION, "sleepy", 1.0, None, faces)
         # A winking or sleeping face's expression is unreliable (one eye shut reads as sad or
-        # angry, both as neutral or sad): such frames do not vote, unless no other is left.
+        # angry, both often as sad): such frames do not vote. While the eyes are shut but not
+        # yet for sleep_hold (longer than the window), the emoji stays what it was.
         votes = [r for r in with_face if not (r.wink or r.sleepy)]
-        votes = votes or with_face
+        if not votes and self._voted is not None:
+            return replace(self._voted, faces=faces)
+        self._voted = self._vote(votes or with_face, faces)
+        return self._voted
+
+    def _vote(self, votes: list[Reading], faces: int) -> State:
+        """The frames' mean probabilities → a label, with the threshold and hysteresis."""
         classes = votes[0].probs.keys()
         mean = {c: sum(r.probs[c] for r in votes) / len(votes) for c in classes}
         best = max(mean, key=mean.get)
