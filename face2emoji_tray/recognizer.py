@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from face2emoji_tray.classifier import EXPRESSION_MODEL, EYE_MODEL, Classifier, loaded
-from face2emoji_tray.eyes import EyeReader, Eyes, laughing, mouth_opening
+from face2emoji_tray.eyes import EyeReader, Eyes, SleepRule, laughing, mouth_opening
 from face2emoji_tray.face import FaceFinder
 from face2emoji_tray.profile import Profile
 
@@ -34,11 +34,10 @@ class Reading:
         return (self.probs is not None and self.eyes is not None
                 and (self.personal_wink or self.eyes.is_wink()))
 
-    @property
-    def sleepy(self) -> bool:
+    def asleep(self, rule: SleepRule = SleepRule()) -> bool:
         """Both eyes shut, and not in a laugh (eyes.py); the smoother asks it to be held."""
-        return (self.probs is not None and self.eyes is not None and self.eyes.shut()
-                and not laughing(self.probs.get("happy", 0.0), self.mouth))
+        return (self.probs is not None and self.eyes is not None and self.eyes.shut(rule)
+                and not laughing(self.probs.get("happy", 0.0), self.mouth, rule))
 
     def label(self) -> str | None:
         """The still-image decision: a clear wink or shut eyes win, else the most likely
@@ -47,7 +46,7 @@ class Reading:
             return None
         if self.wink:
             return "wink"
-        if self.sleepy:
+        if self.asleep():
             return "sleepy"
         return max(self.probs, key=self.probs.get)
 

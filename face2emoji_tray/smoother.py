@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, replace
 
+from face2emoji_tray.eyes import SleepRule
 from face2emoji_tray.recognizer import Reading
 
 NO_FACE, UNSURE, EXPRESSION = "no_face", "unsure", "expression"
@@ -41,10 +42,10 @@ class State:
 class Smoother:
     def __init__(self, window: float = 1.0, threshold: float = 0.45, margin: float = 0.1,
                  wink_hold: float = 0.4, min_face_share: float = 0.5,
-                 sleep_hold: float = 1.5) -> None:
+                 sleep_hold: float = 1.5, sleep_rule: SleepRule = SleepRule()) -> None:
         self.window, self.threshold, self.margin = window, threshold, margin
         self.wink_hold, self.min_face_share = wink_hold, min_face_share
-        self.sleep_hold = sleep_hold
+        self.sleep_hold, self.sleep_rule = sleep_hold, sleep_rule
         self._frames: deque[tuple[float, Reading]] = deque()
         self._label: str | None = None
         self._wink_since: float | None = None
@@ -60,7 +61,7 @@ class Smoother:
         self._frames.append((t, reading))
         # Any other frame (open eyes, a blink, a laugh, no face) ends a wink or a sleep.
         self._wink_since = _since(self._wink_since, t, reading.wink)
-        self._shut_since = _since(self._shut_since, t, reading.sleepy)
+        self._shut_since = _since(self._shut_since, t, reading.asleep(self.sleep_rule))
         return self.state(t)
 
     def state(self, now: float) -> State:
@@ -80,7 +81,7 @@ class Smoother:
         # A winking or sleeping face's expression is unreliable (one eye shut reads as sad or
         # angry, both often as sad): such frames do not vote. While the eyes are shut but not
         # yet for sleep_hold (longer than the window), the emoji stays what it was.
-        votes = [r for r in with_face if not (r.wink or r.sleepy)]
+        votes = [r for r in with_face if not (r.wink or r.asleep(self.sleep_rule))]
         if not votes and self._voted is not None:
             return replace(self._voted, faces=faces)
         self._voted = self._vote(votes or with_face, faces)

@@ -1,6 +1,7 @@
 """😴 measured as the live app sees it: each face held as a video, per set.
 
     python -m training.sleepy [-v] [--json models/report/sleepy.json]
+    python -m training.sleepy --closed 0.75 --sets london/shut look-down yale/open  # a trade-off
 
 Each photo is held as a 2 s video: the same frame 10 times at the app's 5 frames a second,
 through the recognizer in video mode (a fresh one per video: the mesh tracks the face from
@@ -35,6 +36,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from dataclasses import asdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -43,6 +45,7 @@ import numpy as np
 
 from face2emoji_tray.classifier import EXPRESSION_MODEL, EYE_MODEL, Classifier
 from face2emoji_tray.config import Config
+from face2emoji_tray.eyes import SleepRule
 from face2emoji_tray.face import FaceFinder, InputSpec
 from face2emoji_tray.recognizer import Recognizer
 from face2emoji_tray.smoother import Smoother
@@ -81,15 +84,16 @@ def bowed(img: np.ndarray, degrees: float) -> np.ndarray:
 class Holder:
     """Frames → the smoother's labels, as the engine would give them, one video at a time."""
 
-    def __init__(self, config: Config = Config()) -> None:
+    def __init__(self, config: Config = Config(), rule: SleepRule = SleepRule()) -> None:
         self.models = Classifier(EXPRESSION_MODEL), Classifier(EYE_MODEL)
-        self.config = config
+        self.config, self.rule = config, rule
 
     def labels(self, frames: list[np.ndarray]) -> list[str | None]:
         """The smoother's label after each frame (None: no face or unsure)."""
         recognizer = Recognizer(*self.models, video=True)  # fresh: no tracking across videos
         smoother = Smoother(self.config.window, self.config.threshold,
-                            wink_hold=self.config.wink_hold, sleep_hold=self.config.sleep_hold)
+                            wink_hold=self.config.wink_hold, sleep_hold=self.config.sleep_hold,
+                            sleep_rule=self.rule)
         try:
             return [smoother.add(i / self.config.fps, recognizer.read(f)).label
                     for i, f in enumerate(frames)]
@@ -139,8 +143,9 @@ def videos(finder: FaceFinder, fps: float) -> Iterator[tuple[str, str, list[np.n
         yield "london/smiling-shut", name, [lowered(img, lm, (1.0, 1.0))] * hold
 
 
-def measure(verbose: bool = False, only: Callable[[str], bool] = lambda s: True) -> dict:
-    holder, report = Holder(), {}
+def measure(holder: Holder, verbose: bool = False,
+            only: Callable[[str], bool] = lambda s: True) -> dict:
+    report = {}
     with FaceFinder(InputSpec()) as finder:  # stills: the landmarks the lids are lowered on
         for group, name, frames in videos(finder, holder.config.fps):
             if not only(group):
@@ -164,8 +169,14 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("-v", "--verbose", action="store_true", help="each video's labels")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--sets", nargs="*", help="only the sets starting with these names")
+    ap.add_argument("--closed", type=float, default=SleepRule().closed,
+                    help="the eyes' mean p(closed) that counts as shut (the rule's: %(default)s)")
     args = ap.parse_args(argv)
-    report = measure(args.verbose, lambda g: not args.sets or g.startswith(tuple(args.sets)))
+    holder = Holder(rule=SleepRule(closed=args.closed))
+    report = {"rule": asdict(holder.rule), "sleep_hold": holder.config.sleep_hold,
+              "fps": holder.config.fps, "hold_s": HOLD_S,
+              "sets": measure(holder, args.verbose,
+                              lambda g: not args.sets or g.startswith(tuple(args.sets)))}
     if args.json:
         args.json.write_text(json.dumps(report, indent=1), encoding="utf-8")
     return report
