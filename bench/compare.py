@@ -46,6 +46,7 @@ import argparse
 import base64
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -133,6 +134,11 @@ def every_set(who: str, on_crops: Callable[[list[np.ndarray]], list[str]],
         predicted = [on_photo(img) for img in photos(where[0], [n for n, _ in entries])]
         out[name] = crossdata.score([c for _, c in entries], predicted)
         out[name][NO_FACE] = predicted.count(NO_FACE)
+    return said(who, out)
+
+
+def said(who: str, out: dict) -> dict:
+    """Each set's figure, printed as soon as a side has them all."""
     for name, s in out.items():
         print(f"{who:<12} {name:<32} {s['accuracy']:6.1%}  {s['correct']}/{s['images']}",
               flush=True)
@@ -152,9 +158,7 @@ def our_side(model_path: Path) -> dict:
     out = {name: crossdata.crop_set(model, *where) for name, where in CROP_SETS.items()}
     for name, where in PHOTO_SETS.items():
         out[name] = crossdata.photo_set(model, *where, model.spec.crop_scale)
-    for name, s in out.items():
-        print(f"{'ours':<12} {name:<32} {s['accuracy']:6.1%}  {s['correct']}/{s['images']}",
-              flush=True)
+    said("ours", out)
     out["ms_per_face"] = ms_per_face(lambda f: model.probs([whole_image_crop(f, model.spec)]),
                                      timing_faces())
     out["setup"] = {"model": str(model_path.resolve()), "sha256": model.sha256,
@@ -341,6 +345,22 @@ def table(rows: dict) -> str:
     return "\n".join(lines)
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of its children that have ended (node, fer's python)."""
+    return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                 resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+
+def timed(run: Callable[[], dict | None]) -> dict | None:
+    """A side's results, its wall and CPU seconds added to its setup (the run's cost)."""
+    wall, cpu = time.perf_counter(), cpu_seconds()
+    out = run()
+    if out is not None:
+        out["setup"].update(wall_s=round(time.perf_counter() - wall, 1),
+                            cpu_s=round(cpu_seconds() - cpu, 1))
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", type=Path, default=MODEL)
@@ -354,8 +374,8 @@ def main() -> None:
         args.side_json.write_text(json.dumps(fer_side()), encoding="utf-8")
         return
     load = os.getloadavg()
-    sides = {"ours": our_side(args.model), "face-api.js": faceapi_side(),
-             "fer": None if args.no_fer else run_fer(args.fer_python)}
+    sides = {"ours": timed(lambda: our_side(args.model)), "face-api.js": timed(faceapi_side),
+             "fer": None if args.no_fer else timed(lambda: run_fer(args.fer_python))}
     rows = joined(sides)
     rows["setup"]["load average, 1 min, before / after"] = [load[0], os.getloadavg()[0]]
     record("faceapi_compare", rows)
