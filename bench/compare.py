@@ -23,10 +23,11 @@ set (our six classes, disgust left out); a photo where a model finds no face cou
   `whole_image_crop` (the centre square), photos through the app's face stage (mediapipe) at
   the model's crop framing.
 - face-api.js (`@vladmandic/face-api` 1.7.15, tfjs 4.22.0 on the wasm backend, SIMD, one
-  thread): on photos its own SSD MobileNet v1 detector (default options) and the expression
-  net on the largest box; on crops the expression net on the whole crop (padded to a square
-  and resized to 112x112, as face-api does with a detected box). Its disgusted score is
-  left out of the argmax; fearful is our scared.
+  thread: tfjs has none under node; `--faceapi-processes` node processes, default 2, share
+  the images): on photos its own SSD MobileNet v1 detector (default options) and the
+  expression net on the largest box; on crops the expression net on the whole crop (padded
+  to a square and resized to 112x112, as face-api does with a detected box). Its disgusted
+  score is left out of the argmax; fearful is our scared.
 - fer on crops: its 64x64 preprocessing (gray, resized, x/255 scaled to [-1, 1]) on the whole
   crop. On photos: fer 22.5.1's own pipeline (`FER(mtcnn=False)`: OpenCV's Haar cascade,
   `cv2.data.haarcascades`, scale 1.1, 5 neighbours, faces >= 50 px; padding, squaring and
@@ -46,6 +47,7 @@ import argparse
 import base64
 import json
 import os
+import queue
 import resource
 import shutil
 import subprocess
@@ -53,6 +55,7 @@ import sys
 import tempfile
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import version
 from pathlib import Path
 from typing import Callable
@@ -117,9 +120,9 @@ def centre_square(img: np.ndarray) -> np.ndarray:
 
 
 def every_set(who: str, on_crops: Callable[[list[np.ndarray]], list[str]],
-              on_photo: Callable[[np.ndarray], str]) -> dict:
-    """Another model on every set: `on_crops` classifies given crops (BGR), `on_photo` a
-    whole photo with the model's own face detector (NO_FACE when it finds none)."""
+              on_photos: Callable[[list[np.ndarray]], list[str]]) -> dict:
+    """Another model on every set: `on_crops` classifies given crops (BGR), `on_photos` whole
+    photos with the model's own face detector (NO_FACE where it finds none)."""
     out = {}
     for name, where in CROP_SETS.items():
         entries = crossdata.labelled(*where)
@@ -131,7 +134,7 @@ def every_set(who: str, on_crops: Callable[[list[np.ndarray]], list[str]],
             out[f"{name} centre square"] = crossdata.score(truth, on_crops(squares))
     for name, where in PHOTO_SETS.items():
         entries = crossdata.labelled(*where)
-        predicted = [on_photo(img) for img in photos(where[0], [n for n, _ in entries])]
+        predicted = on_photos(photos(where[0], [n for n, _ in entries]))
         out[name] = crossdata.score([c for _, c in entries], predicted)
         out[name][NO_FACE] = predicted.count(NO_FACE)
     return said(who, out)
@@ -168,26 +171,38 @@ def our_side(model_path: Path) -> dict:
 
 # --- face-api.js: node ----------------------------------------------------------------------
 class FaceApi:
-    """bench/faceapi/faceapi.js in a node process: one decoded image a line in, its
-    expression scores a line out (see that file)."""
+    """bench/faceapi/faceapi.js in `processes` node processes, one decoded image a line in,
+    its expression scores a line out (see that file). tfjs's wasm backend has no threads
+    under node, so each process is one core; images go to whichever is free."""
+
+    def __init__(self, processes: int) -> None:
+        self.processes = processes
 
     def __enter__(self) -> FaceApi:
         node = shutil.which("node")
         if node is None or not (FACEAPI / "node_modules" / "@vladmandic" / "face-api").is_dir():
             sys.exit(f"face-api.js: needs node (20) and `npm ci` in {FACEAPI}")
-        self.proc = subprocess.Popen([node, "faceapi.js"], cwd=FACEAPI, text=True,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        self.setup = self._answer()
+        self.procs = [subprocess.Popen([node, "faceapi.js"], cwd=FACEAPI, text=True,
+                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                      for _ in range(self.processes)]
+        self.setup = [self._answer(p) for p in self.procs][0]
+        self.free: queue.SimpleQueue = queue.SimpleQueue()
+        for p in self.procs:
+            self.free.put(p)
+        self.pool = ThreadPoolExecutor(self.processes)
         return self
 
     def __exit__(self, *exc) -> None:
-        self.proc.stdin.close()
-        self.proc.wait(timeout=30)
+        self.pool.shutdown()
+        for p in self.procs:
+            p.stdin.close()
+            p.wait(timeout=30)
 
-    def _answer(self) -> dict:
-        line = self.proc.stdout.readline()
+    @staticmethod
+    def _answer(proc: subprocess.Popen) -> dict:
+        line = proc.stdout.readline()
         if not line:
-            sys.exit(f"face-api.js: node stopped (exit {self.proc.wait()}; its error above)")
+            sys.exit(f"face-api.js: node stopped (exit {proc.wait()}; its error above)")
         return json.loads(line)
 
     def read(self, bgr: np.ndarray, detect: bool) -> dict:
@@ -195,9 +210,18 @@ class FaceApi:
         rgb = np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
         h, w = rgb.shape[:2]
         msg = {"w": w, "h": h, "rgb": base64.b64encode(rgb.tobytes()).decode(), "detect": detect}
-        self.proc.stdin.write(json.dumps(msg) + "\n")
-        self.proc.stdin.flush()
-        return self._answer()
+        proc = self.free.get()
+        try:
+            proc.stdin.write(json.dumps(msg) + "\n")
+            proc.stdin.flush()
+            return self._answer(proc)
+        finally:
+            self.free.put(proc)
+
+    def classes(self, images: list[np.ndarray], detect: bool) -> list[str]:
+        """Our class (or NO_FACE) for each image, read by all processes at once, in order."""
+        return [faceapi_class(a["scores"])
+                for a in self.pool.map(lambda img: self.read(img, detect), images)]
 
 
 def faceapi_class(scores: dict | None) -> str:
@@ -207,13 +231,12 @@ def faceapi_class(scores: dict | None) -> str:
     return FACEAPI_CLASSES[max(FACEAPI_CLASSES, key=scores.__getitem__)]
 
 
-def faceapi_side() -> dict:
-    with FaceApi() as api:
-        out = every_set("face-api.js",
-                        lambda crops: [faceapi_class(api.read(c, False)["scores"]) for c in crops],
-                        lambda photo: faceapi_class(api.read(photo, True)["scores"]))
+def faceapi_side(processes: int) -> dict:
+    with FaceApi(processes) as api:
+        out = every_set("face-api.js", lambda crops: api.classes(crops, False),
+                        lambda photos: api.classes(photos, True))
         out["ms_per_face"] = stats([api.read(f, False)["ms"] / 1e3 for f in timing_faces()])
-        out["setup"] = api.setup
+        out["setup"] = {**api.setup, "processes": processes}
     return out
 
 
@@ -266,14 +289,14 @@ def fer_side() -> dict:
     warnings.filterwarnings("ignore")  # keras: "Expected: ['input_1']", fer feeds (n, 64, 64)
     fer = load_fer()
 
-    def on_photo(img: np.ndarray) -> str:
-        scores = fer.classify_photo(img)
-        return NO_FACE if scores is None else fer_classes(scores[None])[0]
+    def on_photos(imgs: list[np.ndarray]) -> list[str]:
+        scores = [fer.classify_photo(img) for img in imgs]
+        return [NO_FACE if s is None else fer_classes(s[None])[0] for s in scores]
 
     out = every_set("fer",
                     lambda crops: [c for i in range(0, len(crops), BATCH)
                                    for c in fer_classes(fer.classify_crops(crops[i:i + BATCH]))],
-                    on_photo)
+                    on_photos)
     out["ms_per_face"] = ms_per_face(lambda f: fer.classify_crops([f]), timing_faces())
     out["setup"] = {"fer": version("fer"), "tensorflow": tf.__version__, "opencv": cv2.__version__,
                     "detector": "cv2.data.haarcascades/haarcascade_frontalface_default.xml, "
@@ -367,6 +390,8 @@ def main() -> None:
     ap.add_argument("--fer-python", type=Path, default=FER_PYTHON,
                     help="fer's venv python (with TensorFlow)")
     ap.add_argument("--no-fer", action="store_true", help="leave fer out")
+    ap.add_argument("--faceapi-processes", type=int, default=2, metavar="N",
+                    help="node processes for face-api.js, one core each (default 2)")
     ap.add_argument("--side", choices=("fer",), help=argparse.SUPPRESS)  # the child process
     ap.add_argument("--side-json", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -374,7 +399,8 @@ def main() -> None:
         args.side_json.write_text(json.dumps(fer_side()), encoding="utf-8")
         return
     load = os.getloadavg()
-    sides = {"ours": timed(lambda: our_side(args.model)), "face-api.js": timed(faceapi_side),
+    sides = {"ours": timed(lambda: our_side(args.model)),
+             "face-api.js": timed(lambda: faceapi_side(args.faceapi_processes)),
              "fer": None if args.no_fer else timed(lambda: run_fer(args.fer_python))}
     rows = joined(sides)
     rows["setup"]["load average, 1 min, before / after"] = [load[0], os.getloadavg()[0]]

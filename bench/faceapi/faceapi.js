@@ -13,6 +13,8 @@
 // threads under node (tfjs 4.22 turns them off there), so it runs on one core, with SIMD.
 'use strict';
 
+const crypto = require('crypto');
+const fs = require('fs');
 const path = require('path');
 const readline = require('readline');
 const tf = require('@tensorflow/tfjs');
@@ -23,6 +25,10 @@ const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js');
 console.log = console.error; // eslint-disable-line no-console
 
 const MODELS = path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
+
+function sha256(file) {
+  return crypto.createHash('sha256').update(fs.readFileSync(path.join(MODELS, file))).digest('hex');
+}
 
 async function setup() {
   await tf.setBackend('wasm');
@@ -37,6 +43,8 @@ async function setup() {
     threads: wasm.getThreadsCount(),
     node: process.version,
     detector: 'ssd_mobilenetv1, default options (minConfidence 0.5), largest box',
+    weights_sha256: Object.fromEntries(['ssd_mobilenetv1_model.bin', 'face_expression_model.bin']
+      .map((f) => [f, sha256(f)])),
   };
 }
 
