@@ -12,7 +12,10 @@ with mediapipe's; its venv (not part of `make test`):
 
     python3 -m venv /tmp/fervenv
     /tmp/fervenv/bin/pip install tensorflow-cpu==2.17.1 "numpy<2" onnxruntime==1.32.0 \
-        opencv-python-headless==4.11.0.86 && /tmp/fervenv/bin/pip install --no-deps fer==22.5.1 -e .
+        opencv-python-headless==4.11.0.86 pillow==13.0.0 \
+        && /tmp/fervenv/bin/pip install --no-deps fer==22.5.1 -e .
+
+(pillow for our own evaluate module, which training.crossdata imports, and for fer.utils.)
 
 Sets: FER2013 public_test (final report only, never model choice) and every set of
 training/crossdata.py with its labels and loaders: RAF-DB test, TFEID, SFEW val as the given
@@ -37,9 +40,8 @@ set (our six classes, disgust left out); a photo where a model finds no face cou
 - ms per face: one thread each, the expression model alone on a 48x48 public_test face
   (preprocessing included, face detection not).
 
-In fer's venv fer is imported without its package __init__ (which pulls in moviepy for video)
-and with `fer.utils` cut down to the `load_image` it needs for arrays (the real one imports
-PIL, only to fetch URLs): neither is in the venv above.
+In fer's venv fer is imported without its package __init__, which pulls in moviepy (video
+only; not in the venv above).
 """
 from __future__ import annotations
 
@@ -245,13 +247,9 @@ def load_fer():
     """fer 22.5.1's FER with the Haar cascade, keeping the model's raw scores (its
     detect_emotions rounds them to 2 decimals, which would make ties)."""
     import importlib.util
-    import types
 
     spec = importlib.util.find_spec("fer")
     sys.modules["fer"] = importlib.util.module_from_spec(spec)  # not executed: no moviepy
-    utils = types.ModuleType("fer.utils")
-    utils.load_image = lambda img: img  # arrays only; fer's own returns an array as it is
-    sys.modules["fer.utils"] = utils
     from fer.fer import FER
 
     class RawFER(FER):
