@@ -187,13 +187,6 @@ class Profile:
             reading.update(zip(names[mine:], map(float, gate * _softmax(sims[mine:]))))
         return reading
 
-    def typed(self, name: str, settings: dict[str, str]) -> str:
-        """What a face types: the settings' [emoji] entry for it, else a taught face's own
-        emoji, else its name."""
-        if name in settings:
-            return settings[name]
-        return self.taught[name].emoji if name in self.taught else name
-
     def to_json(self) -> dict:
         data = {"format": FORMAT, "model_sha256": self.model_sha256, "created": int(time.time()),
                 "classes": {c: {"photos": self.photos[c],
@@ -241,6 +234,14 @@ class Profile:
             t.prototype = _unit(t.prototype)
         return cls(str(data["model_sha256"]), {c: _unit(p) for c, p in protos.items()}, photos,
                    wink, eyes_sha256, taught=taught)
+
+
+def typed(name: str, settings: dict[str, str], mine: Profile | None) -> str:
+    """What a face types: the settings' [emoji] entry for it, else a taught face's own emoji,
+    else its name (a folder `🤢/` types 🤢)."""
+    if name in settings:
+        return settings[name]
+    return mine.taught[name].emoji if mine is not None and name in mine.taught else name
 
 
 def _softmax(sims: np.ndarray) -> np.ndarray:
