@@ -380,3 +380,35 @@ def test_a_slight_wink_types_the_winking_face_once_the_person_taught_it(desk, tm
         finally:  # the desktop's later stories must not meet this person's profile
             run(desk, sys.executable, "-m", "face2emoji_tray", "calibrate", "--forget")
     assert "😉" in typed and set(typed) <= {"😐", "😉"}, typed
+
+
+def tcce_photo(stem: str) -> np.ndarray:
+    """A TCCE photo (160x160, performers 21-30 are never trained on)."""
+    with zipfile.ZipFile(SHARED / "posed" / "tcce.zip") as z:
+        return cv2.imdecode(np.frombuffer(z.read(f"tcce/{stem}.jpg"), np.uint8), cv2.IMREAD_COLOR)
+
+
+def test_a_face_taught_from_photos_types_its_emoji_and_my_other_faces_still_type_theirs(
+        desk, tmp_path):
+    """Performer 25 teaches their six faces and a disgusted face, from one photo each, in a
+    folder named 🤢; the running tray, watching other photos of them (smiling, then
+    disgusted), types 😀 while they smile and 🤢 while they are disgusted."""
+    mine = tmp_path / "my-faces"
+    for face, stem in (("neutral", "2501a04"), ("happy", "2511b02"), ("sad", "2511c02"),
+                       ("angry", "2511d04"), ("scared", "2511f04"), ("surprised", "2511g05"),
+                       ("🤢", "2511e02")):
+        (mine / face).mkdir(parents=True)
+        cv2.imwrite(str(mine / face / f"{stem}.png"), tcce_photo(stem))
+    video = write_video(tmp_path / "smile-then-disgust.avi",
+                        frames_of(tcce_photo("2521b02"), 15) + frames_of(tcce_photo("2521e01"), 15))
+    with watching(desk, video, tmp_path, "happy") as field:
+        untaught = press_while_watching(desk, field, 7)  # more than one loop of the video
+        assert "😀" in untaught and "🤢" not in untaught, untaught
+        try:
+            taught = run(desk, sys.executable, "-m", "face2emoji_tray", "calibrate", str(mine))
+            assert taught.returncode == 0 and "🤢: 1 photo, taught" in taught.stdout, taught.stderr
+            wait_for(lambda: "your faces" in ask(desk, "status"), 15, "my faces in use")
+            typed = press_while_watching(desk, field, 8)[len(untaught):]
+        finally:  # the desktop's later stories must not meet this person's profile
+            run(desk, sys.executable, "-m", "face2emoji_tray", "calibrate", "--forget")
+    assert "🤢" in typed and "😀" in typed and set(typed) <= {"😀", "🤢"}, typed
