@@ -112,9 +112,13 @@ class Preview:
         self._smoothers.move_to_end(session)
         return self._smoothers[session]
 
-    def answer(self, reading: Reading, label: str | None, state: State | None = None) -> dict:
+    def answer(self, reading: Reading, label: str | None, state: State | None = None,
+               mine: profile.Profile | None = None) -> dict:
+        """A reading for the page; `mine`: the profile whose taught faces it may name."""
+        emoji = "" if label is None else profile.typed(label, self.config.emoji,
+                                                       mine or self.profile)
         return {"faces": reading.faces, "box": reading.box, "probs": reading.probs,
-                "label": label, "emoji": self.config.emoji.get(label, ""),
+                "label": label, "emoji": emoji,
                 "state": state.describe() if state else (label or "no face"),
                 "note": reading.note}
 
