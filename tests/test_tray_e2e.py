@@ -369,17 +369,26 @@ def test_a_slight_wink_types_the_winking_face_once_the_person_taught_it(desk, tm
     for cls, photo in (("neutral", normal), ("wink", wink)):
         (mine / cls).mkdir(parents=True)
         cv2.imwrite(str(mine / cls / "me.png"), photo)
-    with watching(desk, video, tmp_path, "neutral") as field:
-        untaught = press_while_watching(desk, field, 7)  # more than one loop of the video
-        assert untaught and "😉" not in untaught, untaught
+    untaught, typed = before_and_after_teaching(desk, video, tmp_path, "neutral", mine,
+                                                "wink: 1 photo")
+    assert untaught and "😉" not in untaught, untaught
+    assert "😉" in typed and set(typed) <= {"😐", "😉"}, typed
+
+
+def before_and_after_teaching(desk, video: Path, tmp_path: Path, first: str, mine: Path,
+                              said: str) -> tuple[str, str]:
+    """What the hotkey typed while the app watched `video` (from when it reads `first`), for
+    more than one loop of it; then what it typed once `calibrate mine` (which must say `said`)
+    is in use. The profile is forgotten after: the desktop's later stories must not meet it."""
+    with watching(desk, video, tmp_path, first) as field:
+        untaught = press_while_watching(desk, field, 7)
         try:
             taught = run(desk, sys.executable, "-m", "face2emoji_tray", "calibrate", str(mine))
-            assert taught.returncode == 0 and "wink: 1 photo" in taught.stdout, taught.stderr
-            wait_for(lambda: "your faces" in ask(desk, "status"), 15, "my wink in use")
-            typed = press_while_watching(desk, field, 8)[len(untaught):]
-        finally:  # the desktop's later stories must not meet this person's profile
+            assert taught.returncode == 0 and said in taught.stdout, taught.stderr
+            wait_for(lambda: "your faces" in ask(desk, "status"), 15, "my faces in use")
+            return untaught, press_while_watching(desk, field, 8)[len(untaught):]
+        finally:
             run(desk, sys.executable, "-m", "face2emoji_tray", "calibrate", "--forget")
-    assert "😉" in typed and set(typed) <= {"😐", "😉"}, typed
 
 
 def tcce_photo(stem: str) -> np.ndarray:
@@ -401,14 +410,7 @@ def test_a_face_taught_from_photos_types_its_emoji_and_my_other_faces_still_type
         cv2.imwrite(str(mine / face / f"{stem}.png"), tcce_photo(stem))
     video = write_video(tmp_path / "smile-then-disgust.avi",
                         frames_of(tcce_photo("2521b02"), 15) + frames_of(tcce_photo("2521e01"), 15))
-    with watching(desk, video, tmp_path, "happy") as field:
-        untaught = press_while_watching(desk, field, 7)  # more than one loop of the video
-        assert "😀" in untaught and "🤢" not in untaught, untaught
-        try:
-            taught = run(desk, sys.executable, "-m", "face2emoji_tray", "calibrate", str(mine))
-            assert taught.returncode == 0 and "🤢: 1 photo, taught" in taught.stdout, taught.stderr
-            wait_for(lambda: "your faces" in ask(desk, "status"), 15, "my faces in use")
-            typed = press_while_watching(desk, field, 8)[len(untaught):]
-        finally:  # the desktop's later stories must not meet this person's profile
-            run(desk, sys.executable, "-m", "face2emoji_tray", "calibrate", "--forget")
+    untaught, typed = before_and_after_teaching(desk, video, tmp_path, "happy", mine,
+                                                "🤢: 1 photo, taught")
+    assert "😀" in untaught and "🤢" not in untaught, untaught
     assert "🤢" in typed and "😀" in typed and set(typed) <= {"😀", "🤢"}, typed
