@@ -254,7 +254,7 @@ def _b64(prototype: np.ndarray) -> str:
 
 
 def _from_b64(text: str) -> np.ndarray:
-    return np.frombuffer(base64.b64decode(text, validate=True), np.float16)
+    return np.frombuffer(base64.b64decode(text), np.float16)
 
 
 def _taught_from_json(entries: dict) -> dict[str, Taught]:
