@@ -276,6 +276,7 @@ export async function calibrate() {
   } catch (e) {
     say(`No camera (${e.message}): give a photo for each face below, try one, then Save.`);
     $("cal-camera").hidden = true;
+    $("add-go").hidden = true;  // a face of your own comes from photos too
     $("try").hidden = false;
     phase("photos");
     return;
