@@ -1,8 +1,6 @@
 """Our classes, their default emoji, and the class names other datasets use for them."""
 from __future__ import annotations
 
-import unicodedata
-
 # The seven expressions the product knows. The face model predicts the first six;
 # wink is read from the eyes (see eyes.py), since no labelled wink dataset exists.
 FACE_CLASSES = ("angry", "happy", "neutral", "sad", "scared", "surprised")
@@ -37,6 +35,8 @@ MAX_NAME = 32  # characters: the longest emoji ZWJ sequences are 10
 def name_problem(name: object) -> str:
     """Why `name` cannot name a taught face or be typed for one ('' when it can): it ends up
     in a menu line, a JSON file and keystrokes, so no control characters or line breaks."""
+    import unicodedata  # only the names of taught faces need it
+
     if not isinstance(name, str) or not name.strip():
         return "an empty name"
     if len(name) > MAX_NAME:
