@@ -33,6 +33,7 @@ POSED = DATA / "posed" / "posed.zip"
 TCCE = DATA / "posed" / "tcce.zip"  # tcce/PPTVXNN.jpg, performer PP; see tcce_label
 AFFECTNET = DATA / "affectnet" / "affectnet.zip"  # <class>/<id>_<class>.jpg, labels.csv
 FERPLUS = DATA / "fer2013" / "ferplus_train.csv"  # ten annotators' votes per FER2013 face
+FERPLUS_TEST = DATA / "fer2013" / "ferplus_public_test.csv"  # the same for public_test
 TCCE_CHECK = range(21, 31)  # TCCE performers kept out of training: the per-person check
 CEW = DATA / "cew" / "eyes.zip"
 IMAGE_EXT = (".png", ".jpg", ".jpeg")
