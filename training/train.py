@@ -162,6 +162,7 @@ def main(argv: list[str] | None = None) -> Path:
     ap.add_argument("--device", help="cpu or cuda (overrides the preset)")
     ap.add_argument("--epochs", type=int, help="overrides the preset")
     ap.add_argument("--seed", type=int, help="overrides the preset (ensemble members differ by seed)")
+    ap.add_argument("--epoch-samples", type=int, help="overrides the preset (faces per epoch)")
     ap.add_argument("--threads", type=int, help="overrides the preset (two runs side by side: 1)")
     ap.add_argument("--stop-after", type=int, metavar="N",
                     help="stop after N epochs of this invocation (go on later with --resume)")
@@ -169,7 +170,7 @@ def main(argv: list[str] | None = None) -> Path:
 
     cfg = PRESETS[args.preset]
     overrides = {"device": args.device, "epochs": args.epochs, "seed": args.seed,
-                 "threads": args.threads, "lr": args.lr}
+                 "threads": args.threads, "lr": args.lr, "epoch_samples": args.epoch_samples}
     cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
     ck = torch.load(args.resume / "last.pt", map_location="cpu") if args.resume else None
     if ck:  # a run goes on with the configuration it started with (the schedule depends on it)
