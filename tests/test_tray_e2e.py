@@ -96,6 +96,35 @@ def test_press_the_hotkey_while_smiling_and_the_grinning_face_appears(desk, smil
         print(app.stdout.read())
 
 
+def test_pause_then_resume_as_soon_as_pause_is_answered_ends_watching(desk, smile_video,
+                                                                       tmp_path):
+    """On the control socket, as fast as a program can: the tray redraws for the pause while
+    the resume arrives, and the app still ends up watching (it stayed at "no face" before)."""
+    from face2emoji_tray.instance import ask as tell
+
+    app = start_app(desk, smile_video, tmp_path)
+    control = Path(desk["XDG_RUNTIME_DIR"]) / "face2emoji" / "control.sock"
+    try:
+        wait_for(lambda: ask(desk, "status").startswith("expression happy"), 60, "happy")
+        for round_ in range(8):
+            assert tell("pause", control) == "ok"
+            assert tell("resume", control) == "ok"
+            wait_for(lambda: holds_open(app.pid, smile_video)
+                     and tell("status", control).startswith("expression happy"), 15,
+                     f"watching again after round {round_}")
+        assert tell("pause", control) == "ok"  # and the other way round: paused at the end
+        assert tell("resume", control) == "ok"
+        assert tell("pause", control) == "ok"
+        wait_for(lambda: not holds_open(app.pid, smile_video), 5, "the camera released")
+        assert "paused" in tell("status", control)
+        assert ask(desk, "quit") == "ok"
+        assert app.wait(15) == 0
+    finally:
+        if app.poll() is None:
+            app.kill()
+        print(app.stdout.read())
+
+
 def clearest(recognizer, faces: list[np.ndarray], label: str) -> np.ndarray:
     """The face (in a webcam-like frame) the model reads as `label` most confidently."""
     def score(face):
