@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 import shlex
+import signal
 import socket
+import subprocess
+import sys
 
 import pytest
 
@@ -218,3 +221,80 @@ def test_a_socket_left_by_a_crash_is_replaced(tmp_path):
         assert ask("status", path) == "alive"
     finally:
         server.stop()
+
+
+# One app that would be the running one: on "go" it tries to be, and serves the socket until
+# its stdin closes.
+CONTENDER = """
+import sys
+from pathlib import Path
+from face2emoji_tray.instance import AlreadyRunning, ControlServer
+sys.stdin.readline()
+try:
+    server = ControlServer(lambda command: "me " + sys.argv[2], Path(sys.argv[1]))
+except AlreadyRunning as exc:
+    print("refused", exc, flush=True)
+    sys.exit(4)
+server.start()
+print("running", flush=True)
+sys.stdin.read()
+server.stop()
+"""
+
+
+def contender(path, name: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", CONTENDER, str(path), name],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+
+def crashed_socket(path) -> None:
+    """What a crashed app leaves: a socket file bound by no one."""
+    dead = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    dead.bind(str(path))
+    dead.close()
+
+
+def test_apps_started_at_once_exactly_one_runs(tmp_path):
+    """Four apps, started at the same moment, many times; half the time a crashed app's
+    socket is there (the old way — connect, then replace a socket that does not answer —
+    let two of them replace it and both run)."""
+    path = tmp_path / "run" / "control.sock"
+    path.parent.mkdir(mode=0o700)
+    for attempt in range(20):
+        if attempt % 2:
+            crashed_socket(path)
+        apps = [contender(path, name) for name in "abcd"]
+        for app in apps:
+            app.stdin.write("go\n")
+        for app in apps:
+            app.stdin.flush()
+        said = [app.stdout.readline().split()[0] for app in apps]
+        try:
+            assert sorted(said) == ["refused"] * 3 + ["running"], f"attempt {attempt}: {said}"
+            winner = "abcd"[said.index("running")]
+            assert ask("status", path) == f"me {winner}"
+        finally:
+            for app in apps:
+                app.stdin.close()
+                app.wait(10)
+        assert not path.exists()
+
+
+def test_a_killed_app_does_not_keep_the_next_one_from_running(tmp_path):
+    path = tmp_path / "run" / "control.sock"
+    first = contender(path, "first")
+    first.stdin.write("go\n")
+    first.stdin.flush()
+    assert first.stdout.readline().startswith("running")
+    first.send_signal(signal.SIGKILL)
+    first.wait(10)
+    assert path.exists() and (path.parent / "instance.lock").exists()  # both left behind
+    second = contender(path, "second")
+    second.stdin.write("go\n")
+    second.stdin.flush()
+    try:
+        assert second.stdout.readline().startswith("running")
+        assert ask("status", path) == "me second"
+    finally:
+        second.stdin.close()
+        second.wait(10)
