@@ -3,6 +3,7 @@ fallback (real scripts standing in for the tools), single instance."""
 from __future__ import annotations
 
 import logging
+import os
 import shlex
 import signal
 import socket
@@ -298,3 +299,30 @@ def test_a_killed_app_does_not_keep_the_next_one_from_running(tmp_path):
     finally:
         second.stdin.close()
         second.wait(10)
+
+
+def test_the_gnome_line_doctor_gives_under_wayland_binds_type_now_and_keeps_my_shortcuts(
+        monkeypatch, tmp_path):
+    """Run as GNOME would store it (gsettings' keyfile backend in a private folder), twice,
+    over a shortcut the user already had."""
+    from face2emoji_tray.doctor import check_hotkey
+
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-9")
+    check = check_hotkey("<ctrl>+<shift>+m")
+    assert not check.ok and "bind `face2emoji type-now`" in check.detail
+    gnome = next(line for line in check.hint.splitlines() if line.startswith("GNOME: "))
+    env = {**os.environ, "GSETTINGS_BACKEND": "keyfile", "XDG_CONFIG_HOME": str(tmp_path)}
+    keys = "org.gnome.settings-daemon.plugins.media-keys"
+    mine = "/org/gnome/settings-daemon/plugins/media-keys/custom-keybindings/custom0/"
+
+    def gsettings(*args: str) -> str:
+        return subprocess.run(["gsettings", *args], env=env, capture_output=True, text=True,
+                              check=True).stdout.strip()
+    gsettings("set", keys, "custom-keybindings", f"['{mine}']")
+    for _ in range(2):
+        subprocess.run(["sh", "-c", gnome.removeprefix("GNOME: ")], env=env, check=True)
+    ours = "/org/gnome/settings-daemon/plugins/media-keys/custom-keybindings/face2emoji/"
+    assert gsettings("get", keys, "custom-keybindings") == f"['{mine}', '{ours}']"
+    shortcut = f"{keys}.custom-keybinding:{ours}"
+    assert [gsettings("get", shortcut, key) for key in ("name", "command", "binding")] == [
+        "'Face2Emoji'", "'face2emoji type-now'", "'<Ctrl><Shift>m'"]

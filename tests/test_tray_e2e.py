@@ -8,6 +8,7 @@ import sys
 import time
 import zipfile
 from contextlib import contextmanager
+from itertools import takewhile
 from pathlib import Path
 
 import cv2
@@ -15,7 +16,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import ROOT, SHARED, fer_faces
-from tests.desktop import desktop
+from tests.desktop import desktop, notifications
 from tests.media import frames_of, write_video
 from tests.processes import RecordingField, ask
 from tests.waiting import wait_for
@@ -409,3 +410,94 @@ def test_a_slight_wink_types_the_winking_face_once_the_person_taught_it(desk, tm
         finally:  # the desktop's later stories must not meet this person's profile
             run(desk, sys.executable, "-m", "face2emoji_tray", "calibrate", "--forget")
     assert "😉" in typed and set(typed) <= {"😐", "😉"}, typed
+
+
+NO_HOTKEY = "no global hotkey under Wayland: bind `face2emoji type-now` to a desktop shortcut"
+
+
+def doctor_line(env, name: str) -> str:
+    """`face2emoji doctor`'s line for one check, with the lines of its hint that follow."""
+    lines = run(env, sys.executable, "-m", "face2emoji_tray", "doctor",
+                timeout=120).stdout.splitlines()
+    at = next(i for i, line in enumerate(lines) if line[5:].startswith(f"{name} "))
+    return "\n".join([lines[at], *takewhile(lambda line: line.startswith(" " * 6),
+                                             lines[at + 1:])])
+
+
+def test_under_wayland_no_x_hotkey_starts_and_the_app_says_to_bind_type_now(desk, smile_video,
+                                                                            tmp_path):
+    """GNOME's Wayland session: XWayland sets DISPLAY, and an X hotkey would start, say it is
+    ready and never fire in a Wayland window. Here the X desktop plays XWayland's part."""
+    env = {**desk, "XDG_SESSION_TYPE": "wayland"}
+    notifications(env)  # (what earlier stories showed)
+    field = Field(env, tmp_path)
+    app = start_app(env, smile_video, tmp_path)
+    try:
+        wait_for(lambda: ask(env, "status").startswith("expression happy"), 60, "happy")
+        assert ask(env, "status").endswith(f"%); {NO_HOTKEY}")  # the first line, as status
+        d, icon = wait_for(lambda: tray_icon(env), 10, "the icon's window")
+        try:
+            wait_for(lambda: icon.get_wm_name() == f"Face2Emoji: happy; {NO_HOTKEY}", 5,
+                     "the icon's title")
+        finally:
+            d.close()
+        told = [n for n in notifications(env) if NO_HOTKEY in n]
+        assert len(told) == 1, told
+        assert "\nGNOME: Settings → Keyboard → Custom Shortcuts" in told[0]
+        assert "\nKDE: System Settings → Shortcuts" in told[0]
+        field.focus()
+        run(env, "xdotool", "key", "ctrl+alt+e")  # no X hotkey listens: nothing is typed
+        time.sleep(1.5)
+        assert field.text == ""
+        done = run(env, sys.executable, "-m", "face2emoji_tray", "type-now")
+        assert done.returncode == 0 and done.stdout.startswith("typed 😀"), done
+        wait_for(lambda: field.text == "😀", 10, "😀 in the field")
+        line = doctor_line(env, "hotkey")
+        assert line.startswith(f"WARN hotkey                 {NO_HOTKEY}  → GNOME: K="), line
+        assert "gsettings set $K custom-keybindings" in line
+        assert "\n      KDE: System Settings → Shortcuts" in line
+        assert ask(env, "quit") == "ok"
+        assert app.wait(15) == 0
+        assert "hotkey <ctrl>+<alt>+e ready" not in app.stdout.read()
+    finally:
+        field.close()
+        if app.poll() is None:
+            app.kill()
+
+
+@pytest.fixture(scope="module")
+def bare_desk(tmp_path_factory):
+    """A desktop without a tray host (stock GNOME without the AppIndicator extension)."""
+    with desktop(tmp_path_factory.mktemp("home"), tray=False) as env:
+        yield env
+
+
+NO_TRAY_HOST = "no tray host: the icon cannot be shown"
+
+
+def test_without_a_tray_host_the_app_says_so_once_and_still_types(bare_desk, smile_video,
+                                                                 tmp_path):
+    field = Field(bare_desk, tmp_path)
+    app = start_app(bare_desk, smile_video, tmp_path)
+    try:
+        wait_for(lambda: ask(bare_desk, "status").startswith("expression happy"), 60, "happy")
+        assert NO_TRAY_HOST in ask(bare_desk, "status")
+        field.focus()
+        run(bare_desk, "xdotool", "key", "ctrl+alt+e")  # the hotkey...
+        wait_for(lambda: field.text == "😀", 10, "😀 from the hotkey")
+        done = run(bare_desk, sys.executable, "-m", "face2emoji_tray", "type-now")  # ...and this
+        assert done.returncode == 0 and done.stdout.startswith("typed 😀"), done
+        wait_for(lambda: field.text == "😀😀", 10, "😀 from type-now")
+        told = [n for n in notifications(bare_desk) if NO_TRAY_HOST in n]
+        assert len(told) == 1, told
+        assert doctor_line(bare_desk, "tray host") == (
+            "WARN tray host              no StatusNotifierWatcher on the session bus and no X "
+            "system tray  → GNOME: add the AppIndicator extension; without an icon the hotkey "
+            "and `face2emoji type-now` still work")
+        assert ask(bare_desk, "quit") == "ok"
+        assert app.wait(15) == 0
+        assert app.stdout.read().count(NO_TRAY_HOST) == 1  # one log line
+    finally:
+        field.close()
+        if app.poll() is None:
+            app.kill()
