@@ -5,9 +5,10 @@ socket only read them, so nothing they do can block the camera, and the camera c
 block them. Frames are read in one more thread (camera.FrameReader), so a camera stuck
 inside read() cannot keep the watcher from pausing (the device is released, its light goes
 off), from reporting the stall, or from stopping. Pause, resume and stop are a Wish the
-loop asks, so they take effect in the order asked, however fast they come. Any fault — the camera's, the models', an
-error OpenCV, mediapipe or ONNX Runtime raises — is logged in one line, shown as the status
-(the tray's first menu line), and retried with back-off: the watcher never dies of one.
+loop asks, so they end in the state asked for last, however fast they come. Any fault —
+the camera's, the models', an error OpenCV, mediapipe or ONNX Runtime raises — is logged in
+one line, shown as the status (the tray's first menu line), and retried with back-off: the
+watcher never dies of one.
 """
 from __future__ import annotations
 

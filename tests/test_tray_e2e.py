@@ -59,6 +59,26 @@ def start_app(env, source: Path, tmp_path: Path, config: str = "") -> subprocess
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
+@contextmanager
+def app_running(env, source: Path, tmp_path: Path):
+    """The app, started as a user would; afterwards killed if a story left it running, and
+    its output (its log lines) printed."""
+    app = start_app(env, source, tmp_path)
+    try:
+        yield app
+    finally:
+        if app.poll() is None:
+            app.kill()
+        print(app.stdout.read())
+
+
+@contextmanager
+def app_and_field(env, source: Path, tmp_path: Path):
+    """The app running (app_running) and a focused text field, closed afterwards."""
+    with app_and_field(env, source, tmp_path) as (app, field):
+        yield app, field
+
+
 def holds_open(pid: int, path: Path) -> bool:
     """Whether process `pid` has `path` open (the camera device, here a video file)."""
     fds = Path(f"/proc/{pid}/fd")
@@ -67,9 +87,7 @@ def holds_open(pid: int, path: Path) -> bool:
 
 def test_press_the_hotkey_while_smiling_and_the_grinning_face_appears(desk, smile_video,
                                                                       tmp_path):
-    field = Field(desk, tmp_path)
-    app = start_app(desk, smile_video, tmp_path)
-    try:
+    with app_and_field(desk, smile_video, tmp_path) as (app, field):
         wait_for(lambda: ask(desk, "status").startswith("expression happy"), 60, "happy")
         field.focus()
         run(desk, "xdotool", "key", "ctrl+alt+e")
@@ -90,11 +108,6 @@ def test_press_the_hotkey_while_smiling_and_the_grinning_face_appears(desk, smil
         assert second.returncode == 4 and "already running" in second.stderr
         assert ask(desk, "quit") == "ok"
         assert app.wait(15) == 0
-    finally:
-        field.close()
-        if app.poll() is None:
-            app.kill()
-        print(app.stdout.read())
 
 
 def test_pause_then_resume_as_soon_as_pause_is_answered_ends_watching(desk, smile_video,
@@ -256,8 +269,7 @@ def click_menu_item(env, pid: int, icon: int, downs: int) -> None:
 
 def test_the_icon_sits_in_the_tray_and_its_real_menu_pauses_and_resumes_the_camera(
         desk, smile_video, tmp_path):
-    app = start_app(desk, smile_video, tmp_path)
-    try:
+    with app_running(desk, smile_video, tmp_path) as app:
         wait_for(lambda: ask(desk, "status").startswith("expression happy"), 60, "happy")
         d, icon = wait_for(lambda: tray_icon(desk), 10, "the icon's window")
         try:
@@ -277,10 +289,6 @@ def test_the_icon_sits_in_the_tray_and_its_real_menu_pauses_and_resumes_the_came
             d.close()
         assert ask(desk, "quit") == "ok"
         assert app.wait(15) == 0
-    finally:
-        if app.poll() is None:
-            app.kill()
-        print(app.stdout.read())
 
 
 def test_the_clipboard_backend_pastes_and_gives_back_what_the_user_had(desk, tmp_path,
@@ -349,15 +357,13 @@ def test_the_running_tray_picks_up_my_faces_and_forgets_them(desk, tmp_path):
 @contextmanager
 def watching(desk, video: Path, tmp_path: Path, first: str):
     """The app watching `video` with a focused field, once it reads `first`; quit after."""
-    field = Field(desk, tmp_path)
-    app = start_app(desk, video, tmp_path)
-    try:
-        wait_for(lambda: ask(desk, "status").startswith(f"expression {first}"), 60, first)
-        yield field
-    finally:
-        ask(desk, "quit")
-        app.wait(15)
-        field.close()
+    with app_and_field(desk, video, tmp_path) as (app, field):
+        try:
+            wait_for(lambda: ask(desk, "status").startswith(f"expression {first}"), 60, first)
+            yield field
+        finally:
+            ask(desk, "quit")
+            app.wait(15)
 
 
 def press_while_watching(desk, field: Field, seconds: float) -> str:
@@ -430,9 +436,7 @@ def test_under_wayland_no_x_hotkey_starts_and_the_app_says_to_bind_type_now(desk
     ready and never fire in a Wayland window. Here the X desktop plays XWayland's part."""
     env = {**desk, "XDG_SESSION_TYPE": "wayland"}
     notifications(env)  # (what earlier stories showed)
-    field = Field(env, tmp_path)
-    app = start_app(env, smile_video, tmp_path)
-    try:
+    with app_and_field(env, smile_video, tmp_path) as (app, field):
         wait_for(lambda: ask(env, "status").startswith("expression happy"), 60, "happy")
         assert ask(env, "status").endswith(f"%); {NO_HOTKEY}")  # the first line, as status
         d, icon = wait_for(lambda: tray_icon(env), 10, "the icon's window")
@@ -459,10 +463,6 @@ def test_under_wayland_no_x_hotkey_starts_and_the_app_says_to_bind_type_now(desk
         assert ask(env, "quit") == "ok"
         assert app.wait(15) == 0
         assert "hotkey <ctrl>+<alt>+e ready" not in app.stdout.read()
-    finally:
-        field.close()
-        if app.poll() is None:
-            app.kill()
 
 
 @pytest.fixture(scope="module")
@@ -477,9 +477,7 @@ NO_TRAY_HOST = "no tray host: the icon cannot be shown"
 
 def test_without_a_tray_host_the_app_says_so_once_and_still_types(bare_desk, smile_video,
                                                                  tmp_path):
-    field = Field(bare_desk, tmp_path)
-    app = start_app(bare_desk, smile_video, tmp_path)
-    try:
+    with app_and_field(bare_desk, smile_video, tmp_path) as (app, field):
         wait_for(lambda: ask(bare_desk, "status").startswith("expression happy"), 60, "happy")
         assert NO_TRAY_HOST in ask(bare_desk, "status")
         field.focus()
@@ -497,7 +495,3 @@ def test_without_a_tray_host_the_app_says_so_once_and_still_types(bare_desk, smi
         assert ask(bare_desk, "quit") == "ok"
         assert app.wait(15) == 0
         assert app.stdout.read().count(NO_TRAY_HOST) == 1  # one log line
-    finally:
-        field.close()
-        if app.poll() is None:
-            app.kill()
