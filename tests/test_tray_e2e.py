@@ -75,8 +75,12 @@ def app_running(env, source: Path, tmp_path: Path):
 @contextmanager
 def app_and_field(env, source: Path, tmp_path: Path):
     """The app running (app_running) and a focused text field, closed afterwards."""
-    with app_and_field(env, source, tmp_path) as (app, field):
-        yield app, field
+    field = Field(env, tmp_path)
+    try:
+        with app_running(env, source, tmp_path) as app:
+            yield app, field
+    finally:
+        field.close()
 
 
 def holds_open(pid: int, path: Path) -> bool:
@@ -116,9 +120,8 @@ def test_pause_then_resume_as_soon_as_pause_is_answered_ends_watching(desk, smil
     the resume arrives, and the app still ends up watching (it stayed at "no face" before)."""
     from face2emoji_tray.instance import ask as tell
 
-    app = start_app(desk, smile_video, tmp_path)
     control = Path(desk["XDG_RUNTIME_DIR"]) / "face2emoji" / "control.sock"
-    try:
+    with app_running(desk, smile_video, tmp_path) as app:
         wait_for(lambda: ask(desk, "status").startswith("expression happy"), 60, "happy")
         for round_ in range(8):
             assert tell("pause", control) == "ok"
@@ -133,10 +136,6 @@ def test_pause_then_resume_as_soon_as_pause_is_answered_ends_watching(desk, smil
         assert "paused" in tell("status", control)
         assert ask(desk, "quit") == "ok"
         assert app.wait(15) == 0
-    finally:
-        if app.poll() is None:
-            app.kill()
-        print(app.stdout.read())
 
 
 def clearest(recognizer, faces: list[np.ndarray], label: str) -> np.ndarray:
