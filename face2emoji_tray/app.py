@@ -157,12 +157,19 @@ class App:
             log.info("quit")
         return 0
 
+    @staticmethod
+    def _notify(body: str) -> None:
+        """A desktop notification, in a thread: a slow notification service must not hold
+        up the start (D-Bus may first have to start it)."""
+        threading.Thread(target=desktop.notify, args=("Face2Emoji", body), daemon=True,
+                         name="face2emoji-notify").start()
+
     def _start_hotkey(self, combination: str):
         if desktop.wayland():  # XWayland's DISPLAY would start an X hotkey that never fires
             advice = [desktop.NO_HOTKEY, *desktop.bind_advice(combination)]
             self.notes.append(advice[0])
             log.warning("; ".join(advice))
-            desktop.notify("Face2Emoji", "\n".join(advice))
+            self._notify("\n".join(advice))
             return None
         from face2emoji_tray.hotkey import Hotkey, HotkeyError
 
@@ -183,7 +190,7 @@ class App:
             self._run_without_tray("no tray icon (no D-Bus session bus)")
             return
         if desktop.tray_host()[0] is False:  # the icon would be invisible: say so, once
-            desktop.notify("Face2Emoji", desktop.NO_TRAY_HOST)
+            self._notify(desktop.NO_TRAY_HOST)
             self._run_without_tray(desktop.NO_TRAY_HOST)
             return
         try:
