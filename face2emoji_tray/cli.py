@@ -192,7 +192,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                     f"needs at least {profile.MIN_CLASSES}, or a wink")
     for cls, n in built.photos.items():
         print(f"{cls}: {n} photo{'s' * (n != 1)}")
-    print(f"wrote {profile.save(built, target)}")
+    kept = profile.set_aside(target)  # a damaged file is replaced, its bytes kept beside it
+    print(f"wrote {profile.save(built, target)}"
+          + (f" (the unreadable file there is kept as {kept.name})" if kept else ""))
     return 0
 
 
