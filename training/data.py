@@ -263,6 +263,11 @@ def training_faces(sources: tuple[str, ...], size: int, disgust_as_angry: bool,
     return clean(concat(parts))
 
 
+def source_zip(src: str) -> Path:
+    """The archive a training source is read from (the model's metadata records its hash)."""
+    return TCCE if src == "tcce" else SOURCES[src][0]
+
+
 def name_split(names: list[str], frac: float) -> tuple[np.ndarray, np.ndarray]:
     """(train, held-out) indices chosen by a hash of each image's name, not its position:
     the split stays the same when a source is added, removed or relabelled."""
