@@ -225,7 +225,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     for name, face in built.taught.items():
         print(f"{name}: {face.photos} photo{'s' * (face.photos != 1)}, taught: types "
               f"{profile.typed(name, settings, built)}")
-    print(f"wrote {profile.save(built, target)}")
+    kept = profile.set_aside(target)  # a damaged file is replaced, its bytes kept beside it
+    print(f"wrote {profile.save(built, target)}"
+          + (f" (the unreadable file there is kept as {kept.name})" if kept else ""))
     return 0
 
 

@@ -36,8 +36,10 @@ showed; a wink is then theirs or the everyone-rule's (`python -m training.winks 
 from __future__ import annotations
 
 import base64
+import errno
 import json
 import os
+import stat
 import time
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -61,10 +63,12 @@ TEMPERATURE = 0.05  # softmax temperature over cosine similarities
 MIN_CLASSES = 2  # one calibrated class cannot be told from anything: no effect
 MARGIN = 0.04  # cosine similarity a taught face must win by over the nearest built-in face
 MAX_TAUGHT = 20  # taught faces in one profile: more is a damaged or foreign file
+MAX_BYTES = 1 << 20  # a profile of all seven faces is about 25 KB; anything near 1 MB is not one
 
-
-# What a profile file edited by hand or cut short raises while it is read: refused in one line.
-DAMAGED = (ValueError, KeyError, TypeError, AttributeError, OverflowError)
+# What a profile file edited by hand, cut short or made hostile raises while it is read:
+# refused in one line. json raises RecursionError for deep nesting ("[" * 100_000), and
+# UnicodeDecodeError is a ValueError.
+DAMAGED = (ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError)
 
 
 class ProfileError(ValueError):
@@ -274,11 +278,44 @@ def _taught_from_json(entries: dict) -> dict[str, Taught]:
     return out
 
 
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, read the way a file other programs can write to must be: never
+    through a symbolic link (one in the data folder could point at another user's file or at
+    /dev/zero), only a regular file (not a FIFO or a device: O_NONBLOCK keeps a FIFO from
+    blocking the open), and at most MAX_BYTES, checked before and while reading. ValueError
+    for such a file (it is no profile), OSError when it cannot be read."""
+    nofollow = getattr(os, "O_NOFOLLOW", 0)
+    if not nofollow and Path(path).is_symlink():  # Windows has no O_NOFOLLOW
+        raise ValueError("a symbolic link, not a file")
+    flags = os.O_RDONLY | nofollow | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ValueError("a symbolic link, not a file") from None
+        raise
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ValueError("not a regular file")
+        if st.st_size > MAX_BYTES:
+            raise ValueError(f"{st.st_size} bytes, more than a profile's {MAX_BYTES}")
+        data = f.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:  # it grew while being read
+        raise ValueError(f"more than a profile's {MAX_BYTES} bytes")
+    return data
+
+
+def _parse(path: Path) -> Profile:
+    """The profile file's content, checked; OSError or one of DAMAGED otherwise."""
+    return Profile.from_json(json.loads(read_bytes(path).decode("utf-8")))
+
+
 def load(path: Path, model: "Classifier") -> Profile:
     """The profile at `path`, checked against the model in use (its SHA-256 and its number
     of features); ProfileError otherwise."""
     try:
-        profile = Profile.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
+        profile = _parse(path)
     except OSError as exc:
         raise ProfileError(f"{path}: cannot read the profile ({exc.strerror})") from None
     except DAMAGED as exc:
@@ -300,7 +337,7 @@ def load(path: Path, model: "Classifier") -> Profile:
 def load_default(model: "Classifier") -> tuple[Profile | None, str]:
     """The user's own profile if there is one: (profile or None, a one-line note)."""
     path = default_path()
-    if not path.exists():
+    if not os.path.lexists(path):
         return None, ""
     try:
         return load(path, model), f"your faces ({path.name})"
@@ -308,18 +345,32 @@ def load_default(model: "Classifier") -> tuple[Profile | None, str]:
         return None, str(exc)
 
 
+def set_aside(path: Path) -> Path | None:
+    """Move a file at `path` that is not a readable profile (damaged, too large, a symbolic
+    link, a FIFO…) beside it as <name>.broken-<time>, so that saving replaces it without
+    losing it; the name it now has, or None when there was nothing to keep."""
+    path = Path(path)
+    if not os.path.lexists(path):
+        return None
+    try:
+        _parse(path)
+        return None
+    except (OSError, *DAMAGED):
+        kept = path.with_name(f"{path.name}.broken-{time.time_ns()}")
+        os.replace(path, kept)  # renames a symbolic link itself, never what it points to
+        return kept
+
+
 def save(profile: Profile, path: Path) -> Path:
     """Write atomically with mode 0600 (it describes a person's face). A file at `path` that
-    is not a readable profile is kept beside it (.broken-<time>), never overwritten."""
+    is not a readable profile is kept beside it (set_aside), never overwritten."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists():
-        try:
-            Profile.from_json(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, *DAMAGED):
-            os.replace(path, path.with_name(f"{path.name}.broken-{time.time_ns()}"))
+    set_aside(path)
     tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    tmp.unlink(missing_ok=True)  # O_EXCL: never write through a link someone left there
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0),
+                 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         json.dump(profile.to_json(), f)
     os.replace(tmp, path)
@@ -343,7 +394,7 @@ class Watcher:
 
     def __init__(self, model: "Classifier", path: Path | None = None, every: float = 1.0) -> None:
         self.model, self.path, self.every = model, path, every
-        self._seen: tuple | None = ()  # the file's (mtime, size) last read; None: no file
+        self._seen: tuple | None = ()  # the file's (mtime, size, inode) last read; None: no file
         self._checked = float("-inf")
         self._profile: Profile | None = None
         self.note = ""  # one line: "your faces" in use, or why a file is not used
@@ -355,8 +406,8 @@ class Watcher:
         self._checked = now
         path = self.path or default_path()
         try:
-            st = path.stat()
-            seen = (st.st_mtime_ns, st.st_size)
+            st = path.lstat()  # a link is not followed: load refuses it
+            seen = (st.st_mtime_ns, st.st_size, st.st_ino)
         except FileNotFoundError:
             seen = None
         if seen != self._seen:

@@ -4,6 +4,7 @@ refused in one line and never overwritten."""
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import os
 import stat
@@ -16,7 +17,9 @@ import pytest
 
 from face2emoji_tray import profile
 from tests.conftest import SHARED
+from tests.processes import web_server
 from tests.test_cli import face2emoji
+from tests.waiting import wait_for
 
 YALE = {"happy": "happy", "normal": "neutral", "sad": "sad", "surprised": "surprised"}
 PERSON = "subject03"  # read as neutral when sad, without a profile
@@ -394,3 +397,98 @@ def test_a_profile_with_taught_faces_for_another_model_is_refused(taught, tmp_pa
     other.write_text(json.dumps(data))
     done = face2emoji("predict", "--profile", str(other), str(taught[2][0]))
     assert done.returncode == 1 and "made for another expression model" in done.stderr
+
+
+NESTED = "[" * 100_000  # json gives up with a RecursionError
+
+
+def test_a_deeply_nested_profile_is_refused_in_one_line_and_calibrate_replaces_it_keeping_it(
+        faces_dir, tmp_path):
+    sad = str(faces_dir / "sad" / "me.png")
+    bad = tmp_path / "profile.json"
+    bad.write_text(NESTED)
+    done = face2emoji("predict", "--profile", str(bad), sad)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.count("\n") == 1 and "not a readable Face2Emoji profile" in done.stderr
+    done = face2emoji("calibrate", str(faces_dir), "--profile", str(bad))
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    kept = list(tmp_path.glob("profile.json.broken-*"))
+    assert len(kept) == 1 and kept[0].read_text() == NESTED  # the damaged bytes, kept aside
+    assert done.stdout.splitlines()[-1] == (f"wrote {bad} (the unreadable file there is kept "
+                                            f"as {kept[0].name})")
+    assert labels("--profile", str(bad), sad) == {"sad": "sad"}
+
+
+def test_a_profile_larger_than_any_profile_is_refused_before_it_is_read(my_profile, tmp_path,
+                                                                        faces_dir):
+    big = tmp_path / "big.json"
+    big.write_text(" " * (2 << 20) + my_profile[0].read_text())  # valid JSON, 2 MB of it
+    done = face2emoji("predict", "--profile", str(big), str(faces_dir / "sad" / "me.png"))
+    assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
+    assert "not a readable Face2Emoji profile" in done.stderr and "bytes" in done.stderr
+
+
+@pytest.mark.parametrize("target", ["/dev/zero", "a profile elsewhere"])
+def test_my_profile_is_never_read_through_a_link(my_profile, faces_dir, user_dirs, tmp_path,
+                                                 target):
+    """A link in my data folder (another program may have put it there) is not followed:
+    not into a device that never ends, nor to a file outside the folder."""
+    if target != "/dev/zero":
+        target = tmp_path / "elsewhere.json"
+        target.write_bytes(my_profile[0].read_bytes())
+    mine = user_dirs / "data" / "face2emoji" / "profile.json"
+    mine.parent.mkdir(parents=True)
+    mine.symlink_to(target)
+    sad = str(faces_dir / "sad" / "me.png")
+    done = face2emoji("predict", "--json", sad)  # my own profile, by default
+    ours = [line for line in done.stderr.splitlines() if line.startswith("face2emoji:")]
+    assert done.returncode == 0 and len(ours) == 1, done.stderr  # (mediapipe logs too)
+    assert "a symbolic link" in ours[0] and ours[0].endswith("(not used)")
+    assert json.loads(done.stdout)["label"] == "neutral"
+    done = face2emoji("predict", "--profile", str(mine), sad)
+    assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
+    assert "not a readable Face2Emoji profile (a symbolic link" in done.stderr
+
+
+def test_the_page_names_a_deeply_nested_profile_and_does_not_use_it(tmp_path):
+    mine = tmp_path / "data" / "face2emoji" / "profile.json"
+    mine.parent.mkdir(parents=True)
+    mine.write_text(NESTED)
+    with web_server(env={**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}) as port:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("GET", "/api/session", headers={"Host": f"127.0.0.1:{port}"})
+        answer = conn.getresponse()
+        status, body = answer.status, answer.read()
+        conn.close()
+    assert status == 200, body
+    note = json.loads(body)["profile"]
+    assert note["used"] is False
+    assert note["note"].startswith(f"{mine}: not a readable Face2Emoji profile (maximum "
+                                   "recursion depth exceeded") and "\n" not in note["note"]
+
+
+def test_the_running_app_names_a_damaged_profile_on_its_first_line_and_keeps_reading_me(
+        smile_video):
+    from face2emoji_tray.camera import CaptureSource
+    from face2emoji_tray.classifier import Classifier
+    from face2emoji_tray.config import Config
+    from face2emoji_tray.engine import Engine
+    from face2emoji_tray.recognizer import Recognizer
+
+    mine = profile.default_path()
+    mine.parent.mkdir(parents=True)
+    mine.write_text(NESTED)
+    model = Classifier()
+    engine = Engine(CaptureSource(str(smile_video)), lambda: Recognizer(model, video=True),
+                    Config(), profiles=profile.Watcher(model))
+    engine.start()
+    try:
+        status = wait_for(lambda: (s := engine.status()).state.label == "happy" and s.profile
+                          and s, 60, "happy, and a word on the profile")
+        assert status.problem == "" and status.state.label == "happy"
+        assert status.describe(confidence=False) == (
+            f"happy · {mine}: not a readable Face2Emoji profile (maximum recursion depth "
+            "exceeded while decoding a JSON array from a unicode string); teach your faces "
+            "again to replace it")
+    finally:
+        engine.stop()
