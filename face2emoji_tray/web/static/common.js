@@ -5,8 +5,15 @@ export const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 // Filled from /api/session: this view's session, the configured emoji, the bundled pictures.
 export const info = { session: "", emoji: {}, pictures: {}, classes: [], profile: {} };
 
+// The run's secret the server rendered into this page: every API call sends it (web/access.py).
+const SECRET = document.querySelector('meta[name="face2emoji-secret"]').content;
+
+// Every API call: a POST (so the browser sends our Origin) with the page's secret.
 export async function post(url, body) {
-  const r = await fetch(url, { method: "POST", body, headers: { "Content-Type": "application/octet-stream" } });
+  const r = await fetch(url, {
+    method: "POST", body,
+    headers: { "Content-Type": "application/octet-stream", "X-Face2Emoji-Secret": SECRET },
+  });
   const data = await r.json();
   if (!r.ok) throw new Error(data.error || `server said ${r.status}`);
   return data;
