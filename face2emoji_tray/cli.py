@@ -216,11 +216,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_web(args: argparse.Namespace) -> int:
     from face2emoji_tray import web
+    from face2emoji_tray.web.runtime import PreviewError
 
     try:
         return web.serve(args.port, args.model, open_browser=not args.no_browser,
                          calibrate=args.calibrate)
-    except web.PreviewError as exc:  # e.g. another program on the port: nothing opened
+    except PreviewError as exc:  # e.g. another program on the port: nothing opened
         return fail(str(exc))
 
 

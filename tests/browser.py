@@ -48,8 +48,12 @@ class Preview:
         return (self.runtime / "face2emoji" / name).as_uri()
 
     def token_url(self, calibrate: bool = False) -> str:
+        """Where that file sends the browser."""
         text = Path(self.opener(calibrate).removeprefix("file://")).read_text()
         return re.search(r'url=(http://[^"]+)"', text).group(1)
+
+    def token_path(self, calibrate: bool = False) -> str:
+        return self.token_url(calibrate).removeprefix(f"http://127.0.0.1:{self.port}")
 
     def get(self, path: str, **headers) -> tuple[http.client.HTTPResponse, bytes]:
         """GET `path` as a browser on this machine would (Host set): the answer and its body."""
@@ -62,7 +66,7 @@ class Preview:
 
     def cookie(self) -> str:
         """The cookie the page's token is swapped for ("name=value")."""
-        resp, _ = self.get(self.token_url().removeprefix(f"http://127.0.0.1:{self.port}"))
+        resp, _ = self.get(self.token_path())
         return resp.getheader("set-cookie").split(";")[0]
 
     def secret(self) -> str:

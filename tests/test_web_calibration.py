@@ -303,7 +303,8 @@ def test_a_local_program_cannot_teach_or_save_my_faces(server, smile, saved):
 ATTACK = """<!doctype html><iframe id="framed" src="http://127.0.0.1:{port}/calibrate"></iframe>
 <script type="module">
 const api = "http://127.0.0.1:{port}", got = {{}};
-const body = async (name) => new Blob([await (await fetch(name)).arrayBuffer()], {{type: "text/plain"}});
+const body = async (name) =>
+  new Blob([await (await fetch(name)).arrayBuffer()], {{type: "text/plain"}});
 // what a page may send anywhere without asking: "simple" POSTs, answers unread
 for (const [path, photo] of [["frame?session=&cls=sad", "smile.jpg"],
                              ["frame?session=&cls=happy", "neutral.jpg"], ["save?session=", null]])

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import socket
 import threading
 import time
 import uuid
@@ -71,18 +69,6 @@ class Slots:
                 yield
         finally:
             self._held -= 1
-
-
-class PreviewError(RuntimeError):
-    """The preview cannot start; the message is the one line the user sees."""
-
-
-class PortTaken(PreviewError):
-    """Another program listens on the preview's port: nothing is opened there."""
-
-    def __init__(self, port: int) -> None:
-        super().__init__(f"port {port} is taken by another program (not a Face2Emoji "
-                         f"preview): choose another with --port (the tray: web_port in the settings)")
 
 
 class Preview:
@@ -216,27 +202,11 @@ def create_app(keys: access.Keys, model: Path = EXPRESSION_MODEL,
     return app
 
 
-def _bind(port: int) -> socket.socket:
-    """Our socket on 127.0.0.1:`port`, not yet listening (PortTaken when another program
-    holds the port)."""
-    # IPPROTO_TCP named: asyncio sets TCP_NODELAY only on such sockets (without it, Nagle
-    # and delayed ACKs added 40 ms to every answer)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    if os.name != "nt":  # a restart may reuse a port in TIME_WAIT; Windows would share it
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind(("127.0.0.1", port))
-    except OSError:
-        sock.close()
-        raise PortTaken(port) from None
-    return sock
-
-
 def serve(port: int, model: Path = EXPRESSION_MODEL, open_browser: bool = True,
           calibrate: bool = False) -> int:
     """Run the page until Ctrl+C; `calibrate` opens "Teach it my faces" instead of the preview.
     Where our preview already runs on `port`, open it (after runtime.prove); where another
-    program does, raise PortTaken and open nothing. The browser opens only once the port is
+    program does, raise runtime.PortTaken and open nothing. The browser opens only once the port is
     ours, on the runtime dir's file that redirects it with the run's token."""
     import uvicorn
 
@@ -247,23 +217,14 @@ def serve(port: int, model: Path = EXPRESSION_MODEL, open_browser: bool = True,
             webbrowser.open(runtime.opener(port, calibrate).as_uri())
         return 0
     if found == runtime.TAKEN:
-        raise PortTaken(port)
+        raise runtime.PortTaken(port)
     keys = access.Keys(port)
     app = create_app(keys, model)  # a broken model stops it here, before the port is taken
-    sock, files = _bind(port), []
-    try:
-        try:
-            files = runtime.publish(keys)
-        except OSError as exc:
-            raise PreviewError(f"cannot write the preview's files: {exc}") from None
-        sock.listen()  # connections wait for uvicorn from now on, and find the files written
+    with runtime.held(keys) as sock:
         opener = runtime.opener(port, calibrate)
         print(f"Face2Emoji preview on http://127.0.0.1:{port}/ (this machine only; Ctrl+C "
               f"stops it): open {opener.as_uri()} or http://127.0.0.1:{port}/?token={keys.token}")
         if open_browser:  # the port is ours now; a thread: a BROWSER command may not return
             threading.Thread(target=webbrowser.open, args=(opener.as_uri(),), daemon=True).start()
         uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
-    finally:
-        runtime.unpublish(files)
-        sock.close()
     return 0

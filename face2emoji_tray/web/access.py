@@ -32,8 +32,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from html import escape as html_escape
 from dataclasses import dataclass, field
+from html import escape as html_escape
 
 from starlette.datastructures import Headers
 from starlette.requests import Request

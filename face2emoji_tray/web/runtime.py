@@ -1,23 +1,25 @@
-"""The preview's files in the user's private runtime dir, and the check a second
-`face2emoji web` (the tray's "Open preview" and "Teach my faces…" run it) makes before it
-opens the browser on a port: that the server there is our preview, not another program.
+"""The preview's port and its files in the user's private runtime dir, and the check a
+second `face2emoji web` (the tray's "Open preview" and "Teach my faces…" run it) makes before
+it opens the browser on a port: that the server there is our preview, not another program.
 
 Per port, 0600 in a 0700 folder only this user can enter (platformdirs' user_runtime_dir:
 /run/user/UID/face2emoji on Linux; on Windows and macOS the user's own, untested here):
     preview-PORT.json     {"port", "pid", "key"}: what proves the server on PORT is ours
     preview-PORT.html     sends the browser to http://127.0.0.1:PORT/?token=… (access.py)
     calibrate-PORT.html   … to /calibrate?token=…
-The server writes them once it holds the port and removes them when it stops. Files left by
-a crash are overwritten by the next server there; a stale key proves nothing, since the
-answer must come from the server listening now.
+The server writes them once it holds the port (before it listens, so whoever reaches it finds
+them) and removes them when it stops. Files left by a crash are overwritten by the next server
+there; a stale key proves nothing, since the answer must come from the server listening now.
 """
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
 import secrets
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import platformdirs
@@ -26,6 +28,19 @@ from face2emoji_tray.web import access
 
 FREE, OURS, TAKEN = "free", "ours", "taken"  # what listens on a port, as prove() finds it
 ANSWER_S = 5.0  # a preview still starting answers within this; an impostor may never
+
+
+class PreviewError(RuntimeError):
+    """The preview cannot start; the message is the one line the user sees."""
+
+
+class PortTaken(PreviewError):
+    """Another program listens on the preview's port: nothing is opened there."""
+
+    def __init__(self, port: int) -> None:
+        super().__init__(f"port {port} is taken by another program (not a Face2Emoji "
+                         f"preview): choose another with --port (the tray: web_port in the "
+                         f"settings)")
 
 
 def folder() -> Path:
@@ -78,6 +93,41 @@ def publish(keys: access.Keys) -> list[Path]:
 def unpublish(paths: list[Path]) -> None:
     for path in paths:
         path.unlink(missing_ok=True)
+
+
+def _bind(port: int) -> socket.socket:
+    """Our socket on 127.0.0.1:`port`, not yet listening (PortTaken when another program
+    holds the port)."""
+    # IPPROTO_TCP named: asyncio sets TCP_NODELAY only on such sockets (without it, Nagle
+    # and delayed ACKs added 40 ms to every answer)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    if os.name != "nt":  # a restart may reuse a port in TIME_WAIT; Windows would share it
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError:
+        sock.close()
+        raise PortTaken(port) from None
+    return sock
+
+
+@contextlib.contextmanager
+def held(keys: access.Keys) -> Iterator[socket.socket]:
+    """The port bound for our preview, its files written, then listening; all undone on
+    leaving. Nothing may open a browser on the port before this."""
+    sock = _bind(keys.port)
+    try:
+        try:
+            files = publish(keys)
+        except OSError as exc:
+            raise PreviewError(f"cannot write the preview's files: {exc}") from None
+        try:
+            sock.listen()
+            yield sock
+        finally:
+            unpublish(files)
+    finally:
+        sock.close()
 
 
 def _answer(port: int, nonce: str) -> str | None:
