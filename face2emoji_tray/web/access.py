@@ -10,7 +10,7 @@ nor a browser is trusted by itself. Each run draws three random values (`Keys`):
    does: other users cannot read the file, and no process list shows the token. The server
    swaps the token for an HttpOnly, SameSite=Strict cookie and redirects to the clean URL.
 2. secret: the page (/ and /calibrate) is rendered with it only for a request bearing that
-   cookie (or the token); anyone else gets a one-line 403 saying how to open the page. The
+   cookie; anyone else gets a one-line 403 saying how to open the page. The
    page's script sends it back in the X-Face2Emoji-Secret header (common.js `post`). Another
    origin can neither read our page nor send that header (it would need a CORS preflight,
    which is never granted).
