@@ -4,7 +4,6 @@ and the preview server as its user's browser reaches it (through the runtime dir
 from __future__ import annotations
 
 import contextlib
-import http.client
 import os
 import re
 import shutil
@@ -43,37 +42,22 @@ class Preview:
     runtime: Path
 
     def opener(self, calibrate: bool = False) -> str:
-        """What the browser is opened on: a file that redirects with the run's token."""
+        """What the browser is opened on: a file that sends it to the page with the secret."""
         name = f"{'calibrate' if calibrate else 'preview'}-{self.port}.html"
         return (self.runtime / "face2emoji" / name).as_uri()
 
-    def token_url(self, calibrate: bool = False) -> str:
-        """Where that file sends the browser."""
+    def link(self, calibrate: bool = False) -> str:
+        """Where that file sends the browser: the page, the run's secret in the fragment."""
         text = Path(self.opener(calibrate).removeprefix("file://")).read_text()
         return re.search(r'url=(http://[^"]+)"', text).group(1)
 
-    def token_path(self, calibrate: bool = False) -> str:
-        return self.token_url(calibrate).removeprefix(f"http://127.0.0.1:{self.port}")
-
-    def get(self, path: str, **headers) -> tuple[http.client.HTTPResponse, bytes]:
-        """GET `path` as a browser on this machine would (Host set): the answer and its body."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        conn.request("GET", path, headers={"Host": f"127.0.0.1:{self.port}", **headers})
-        resp = conn.getresponse()
-        body = resp.read()
-        conn.close()
-        return resp, body
-
-    def cookie(self) -> str:
-        """The cookie the page's token is swapped for ("name=value")."""
-        resp, _ = self.get(self.token_path())
-        return resp.getheader("set-cookie").split(";")[0]
+    def page_url(self, calibrate: bool = False) -> str:
+        """The page's address as the address bar shows it once the page has taken the secret."""
+        return f"http://127.0.0.1:{self.port}/{'calibrate' if calibrate else ''}"
 
     def secret(self) -> str:
-        """The page's secret, got the way the browser gets it: the token for the cookie,
-        the cookie for the page."""
-        _, page = self.get("/", Cookie=self.cookie())
-        return re.search(r'name="face2emoji-secret" content="([^"]+)"', page.decode()).group(1)
+        """The run's secret, as the page's script takes it from the link's fragment."""
+        return self.link().partition("#s=")[2]
 
     def headers(self) -> dict[str, str]:
         """What the page's script sends with every API call."""
@@ -92,7 +76,7 @@ def preview_server(base: Path, args: tuple[str, ...] = ("--no-browser",),
 
 
 def open_page(page, preview: Preview, calibrate: bool = False) -> None:
-    """Open the preview in `page` as `face2emoji web` opens it: the runtime dir's file, whose
-    token is swapped for the cookie, then the clean URL."""
+    """Open the preview in `page` as `face2emoji web` opens it: the runtime dir's file, then
+    the page, which takes the secret out of the address bar."""
     page.goto(preview.opener(calibrate))
-    page.wait_for_url(f"http://127.0.0.1:{preview.port}/{'calibrate' if calibrate else ''}")
+    page.wait_for_url(preview.page_url(calibrate))

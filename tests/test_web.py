@@ -1,6 +1,7 @@
 """The local preview page in a real browser (Debian's Chromium, headless, fake camera fed
-with a smiling face), opened the way its user opens it (the runtime dir's file, then the
-cookie); its guards against other hosts, origins, local programs and bad uploads; and what a
+with a smiling face), opened the way its user opens it (the runtime dir's file, the secret in
+the URL's fragment); its guards against other hosts, origins, local programs, servers on other
+localhost ports and bad uploads; and what a
 second `face2emoji web` does when the port is held by our preview or by another program."""
 from __future__ import annotations
 
@@ -110,37 +111,29 @@ def test_it_listens_on_localhost_only(server):
 
 
 def test_a_foreign_host_or_origin_is_refused(server):
-    port, cookie = server.port, server.cookie()
-    assert request(server, "GET", "/", page=False, Host="evil.example:80", Cookie=cookie)[0] \
-        == 403
-    assert request(server, "GET", "/", page=False, Host=f"127.0.0.1:{port + 1}",
-                   Cookie=cookie)[0] == 403
+    port = server.port
+    assert request(server, "GET", "/", page=False, Host="evil.example:80")[0] == 403
+    assert request(server, "GET", "/", page=False, Host=f"127.0.0.1:{port + 1}")[0] == 403
     status, _, _ = request(server, "POST", "/api/photo", b"x", Origin="http://evil.example")
     assert status == 403
-    assert request(server, "GET", "/", page=False, Host=f"localhost:{port}", Cookie=cookie)[0] \
-        == 200
+    assert request(server, "GET", "/", page=False, Host=f"localhost:{port}")[0] == 200
 
 
-def test_the_page_and_its_secret_are_only_for_the_browser_it_was_opened_in(server):
-    """Another local user who GETs / gets no secret; the runtime dir's file (which only the
-    user can read) carries the token, which is swapped for an HttpOnly, Strict cookie."""
+def test_the_secret_is_only_in_the_file_the_browser_is_opened_on(server):
+    """The page and its files are public code, served to anyone on this machine without a
+    secret or a cookie; the secret is in the fragment of the address in the runtime dir's file
+    (which only the user can read), a part of a URL no browser sends to a server."""
     secret = server.secret()
-    for path in ("/", "/calibrate", "/?token=guess", "/static/index.html"):
-        status, body, _ = request(server, "GET", path, page=False)
-        assert secret.encode() not in body
-        assert status == (200 if path.startswith("/static/") else 403), path
+    for path in ("/", "/calibrate", "/static/index.html", "/static/common.js"):
+        status, body, resp = request(server, "GET", path, page=False)
+        assert status == 200 and secret.encode() not in body, path
+        assert resp.getheader("set-cookie") is None
     assert b"Open the preview from Face2Emoji" in request(server, "GET", "/", page=False)[1]
-    assert server.token_url(calibrate=True).startswith(
-        f"http://127.0.0.1:{server.port}/calibrate?token=")
+    assert server.link() == f"http://127.0.0.1:{server.port}/#s={secret}"
+    assert server.link(calibrate=True) == f"http://127.0.0.1:{server.port}/calibrate#s={secret}"
+    assert len(secret) >= 40
     opener = Path(server.opener().removeprefix("file://"))
     assert (opener.stat().st_mode & 0o777, opener.parent.stat().st_mode & 0o777) == (0o600, 0o700)
-    status, body, swap = request(server, "GET", server.token_path(), page=False)
-    assert status == 200 and secret.encode() not in body
-    assert {p.strip().lower() for p in swap.getheader("set-cookie").split(";")[1:]} >= {
-        "httponly", "samesite=strict", "path=/"}
-    status, page, resp = request(server, "GET", "/calibrate", page=False, Cookie=server.cookie())
-    assert status == 200 and secret.encode() in page
-    assert resp.getheader("cache-control") == "no-store"
 
 
 API = ("/api/session", "/api/photo", "/api/frame?session=s",
@@ -171,8 +164,7 @@ def test_the_api_answers_only_the_page_s_own_script(server, path, smile):
 def test_every_answer_forbids_framing_and_sends_no_referrer(server):
     for method, path, page in (("GET", "/", False), ("GET", "/static/main.js", False),
                                ("GET", "/emoji/happy.png", False), ("GET", "/nowhere", True),
-                               ("POST", "/api/session", False), ("POST", "/api/session", True),
-                               ("GET", server.token_path(), False)):
+                               ("POST", "/api/session", False), ("POST", "/api/session", True)):
         _, _, resp = request(server, method, path, page=page)
         assert {k: resp.getheader(k) for k in FRAMING} == FRAMING, path
 
@@ -325,3 +317,80 @@ def test_another_program_on_the_port_is_named_and_never_opened(tmp_path, handler
         "choose another with --port (the tray: web_port in the settings)"]
     assert not opened.exists()
 
+
+
+# The tab the page was opened in, other tabs, and servers on other localhost ports
+
+SHOWN = "document.getElementById('profile-status').textContent !== ''"  # /api/session answered
+NOT_OPENED = ("Open the preview from Face2Emoji: the tray menu's Open preview, or "
+              "face2emoji web.")
+
+
+def test_a_reload_keeps_working_and_a_tab_opened_by_hand_says_how_to_open_it(
+        server, browser_factory):
+    browser = browser_factory(camera=False)
+    context = browser.new_context()
+    page = context.new_page()
+    open_page(page, server)
+    page.wait_for_function(SHOWN)
+    page.reload()
+    page.wait_for_function(SHOWN)
+    assert page.url == server.page_url() and page.locator("#not-opened").is_hidden()
+    page.click("#teach")  # "Teach it my faces", in the same tab
+    page.wait_for_selector("#calibration", state="visible")
+    by_hand = context.new_page()
+    by_hand.goto(server.page_url())
+    by_hand.wait_for_selector("#not-opened", state="visible")
+    assert by_hand.locator("#not-opened").inner_text() == NOT_OPENED
+    assert by_hand.locator("#preview").is_hidden()
+    page.evaluate("sessionStorage.setItem('face2emoji-secret', 'an earlier run\\'s')")
+    page.reload()  # a tab left open while the preview was restarted
+    page.wait_for_selector("#not-opened", state="visible")
+    assert page.locator("#calibration").is_hidden()
+    browser.close()
+
+
+def recording(seen: list[dict[str, str]]) -> type[http.server.BaseHTTPRequestHandler]:
+    """A web server that notes each request's path and headers (names in lower case)."""
+    class Recording(Quiet):
+        def do_GET(self) -> None:
+            seen.append({"path": self.path, **{k.lower(): v for k, v in self.headers.items()}})
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(b"<!doctype html><title>another site</title>")
+    return Recording
+
+
+def test_a_server_on_another_localhost_port_gets_neither_a_cookie_nor_the_secret(
+        server, browser_factory):
+    """The user's page is open and working; the same browser then visits a server on another
+    localhost port, in a new tab and from the page itself. That server is sent no cookie and
+    nothing holding the secret, and what it was sent does not get it our page's secret either;
+    no request of the browser carried the secret other than in the API's header."""
+    secret, seen, finished = server.secret(), [], []
+    browser = browser_factory(camera=False)
+    context = browser.new_context()
+    context.on("requestfinished", lambda r: finished.append(r))
+    page = context.new_page()
+    with another_program(recording(seen)) as other:
+        open_page(page, server)
+        page.wait_for_function(SHOWN)
+        elsewhere = f"http://127.0.0.1:{other}"
+        context.new_page().goto(f"{elsewhere}/in-a-new-tab")
+        page.evaluate(f"location.href = '{elsewhere}/from-the-page'")
+        page.wait_for_url(f"{elsewhere}/from-the-page")
+        sent = [(r.url, r.all_headers()) for r in finished]
+    browser.close()
+    assert {"/in-a-new-tab", "/from-the-page"} <= {r["path"] for r in seen}
+    ours = f"http://127.0.0.1:{server.port}/"
+    assert [r for r in seen if "cookie" in r or r.get("referer", "").startswith(ours)] == []
+    assert [r for r in seen if any(secret in value for value in r.values())] == []
+    for got in seen:  # the other server tries our page with what it was sent
+        replay = {k: v for k, v in got.items() if k not in ("path", "host")}
+        assert secret.encode() not in request(server, "GET", "/", page=False, **replay)[1]
+    assert [url for url, _ in sent if secret in url] == []
+    assert [(url, name) for url, headers in sent for name, value in headers.items()
+            if secret in value and name != "x-face2emoji-secret"] == []
+    assert (f"{ours}api/session", secret) in [
+        (url, headers.get("x-face2emoji-secret")) for url, headers in sent]

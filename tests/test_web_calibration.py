@@ -348,8 +348,9 @@ def test_a_page_from_another_localhost_port_can_neither_teach_read_nor_frame_it(
 
 def test_web_calibrate_opens_the_calibration_page_once_it_answers(tmp_path):
     """The browser is opened on the runtime dir's file, after the port is ours: following
-    the file, as a browser does, reaches the page's token swap. A second `web --calibrate`
-    ("Open preview", then "Teach my faces…") proves the first is ours and opens it too."""
+    the file, as a browser does, reaches the page (the secret in the fragment). A second
+    `web --calibrate` ("Open preview", then "Teach my faces…") proves the first is ours and
+    opens it too."""
     opened, browser, follow = tmp_path / "opened", tmp_path / "browser", tmp_path / "follow.py"
     follow.write_text(
         "import re, sys, urllib.request\n"
@@ -365,7 +366,7 @@ def test_web_calibrate_opens_the_calibration_page_once_it_answers(tmp_path):
                  "the browser to be asked")
         uri, url, status = opened.read_text().split()
         assert uri == preview.opener(calibrate=True)
-        assert url.startswith(f"http://127.0.0.1:{preview.port}/calibrate?token=")
+        assert url.startswith(f"http://127.0.0.1:{preview.port}/calibrate#s=")
         assert status == "200"
         opened.unlink()
         second = subprocess.run([*APP, "web", "--calibrate", "--port", str(preview.port)],

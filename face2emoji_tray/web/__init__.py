@@ -6,8 +6,8 @@ would not use; the page is static files and a few JSON endpoints (calibration.py
 bodies (no multipart parser needed), are decoded in memory (images.decode: bounded in pixels
 before decoding; DECODES at once, WAITING more in line, the rest a 503), and are never stored. The
 emoji are the bundled Noto pictures, in colour also where the system lacks a colour emoji font.
-The server binds 127.0.0.1 only; access.py says who may use it (the page this server
-rendered, nothing else) and how, runtime.py how a second `face2emoji web` finds it.
+The server binds 127.0.0.1 only; access.py says who may use it (the tab opened with this
+run's secret, nothing else) and how, runtime.py how a second `face2emoji web` finds it.
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -175,8 +175,8 @@ def create_app(keys: access.Keys, model: Path = EXPRESSION_MODEL,
         label = state.label if state.kind == "expression" else None
         return JSONResponse(preview.answer(reading, label, state))
 
-    async def index(request: Request) -> Response:
-        return access.page(request, keys, html)
+    async def index(request: Request) -> HTMLResponse:
+        return HTMLResponse(html)  # public: the secret comes with the URL's fragment
 
     async def proof(request: Request) -> Response:
         return access.answer_proof(request, keys)
@@ -207,7 +207,7 @@ def serve(port: int, model: Path = EXPRESSION_MODEL, open_browser: bool = True,
     """Run the page until Ctrl+C; `calibrate` opens "Teach it my faces" instead of the preview.
     Where our preview already runs on `port`, open it (after runtime.prove); where another
     program does, raise runtime.PortTaken and open nothing. The browser opens only once the port is
-    ours, on the runtime dir's file that redirects it with the run's token."""
+    ours, on the runtime dir's file that sends it to the page with the run's secret."""
     import uvicorn
 
     found = runtime.prove(port)
@@ -223,7 +223,7 @@ def serve(port: int, model: Path = EXPRESSION_MODEL, open_browser: bool = True,
     with runtime.held(keys) as sock:
         opener = runtime.opener(port, calibrate)
         print(f"Face2Emoji preview on http://127.0.0.1:{port}/ (this machine only; Ctrl+C "
-              f"stops it): open {opener.as_uri()} or http://127.0.0.1:{port}/?token={keys.token}")
+              f"stops it): open {opener.as_uri()} or {keys.link(calibrate)}")
         if open_browser:  # the port is ours now; a thread: a BROWSER command may not return
             threading.Thread(target=webbrowser.open, args=(opener.as_uri(),), daemon=True).start()
         uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])

@@ -1,20 +1,25 @@
-"""Who may use the preview: the browser of the user who started it, through the page this
-server rendered; no other local user, no other program's page, no web site.
+"""Who may use the preview: the browser tab of the user who started it, opened on the page
+through the file this run wrote; no other local user or program, no web site, no page of
+another localhost port.
 
-Any local user's program can connect to 127.0.0.1, and any web page (one served from another
-localhost port included) can make the browser send requests here, so neither a connection
-nor a browser is trusted by itself. Each run draws three random values (`Keys`):
+Threat model. Any local user's program can connect to 127.0.0.1, and any web page (one served
+from another localhost port included) can make the browser send requests here, so neither a
+connection nor a browser is trusted by itself. Browsers also send a host's cookies to every
+port of it (RFC 6265 §8.5): a cookie of ours would reach any server on another localhost port
+that the browser visits, which could then present it here. So the page holds no secret and
+nothing of ours rests on a cookie; each run draws two random values (`Keys`):
 
-1. token: the browser is opened on a file in the user's private runtime dir (runtime.py;
-   0600 in a 0700 dir) that redirects to http://127.0.0.1:PORT/?token=TOKEN, as Jupyter
-   does: other users cannot read the file, and no process list shows the token. The server
-   swaps the token for an HttpOnly, SameSite=Strict cookie and redirects to the clean URL.
-2. secret: the page (/ and /calibrate) is rendered with it only for a request bearing that
-   cookie; anyone else gets a one-line 403 saying how to open the page. The
-   page's script sends it back in the X-Face2Emoji-Secret header (common.js `post`). Another
-   origin can neither read our page nor send that header (it would need a CORS preflight,
-   which is never granted).
-3. key: written with the port to the runtime dir; /api/proof answers HMAC(key, PORT:nonce),
+1. secret: the browser is opened on a file in the user's private runtime dir (runtime.py;
+   0600 in a 0700 dir) that sends it to http://127.0.0.1:PORT/#s=SECRET. A URL's fragment is
+   never sent to any server, nor in a Referer; no process list shows it; other users cannot
+   read the file. The page's script (common.js) takes it from the fragment at load, keeps it
+   in sessionStorage (this origin, port included, and this tab only: a reload keeps working,
+   another origin never sees it), removes it from the address bar, and sends it in the
+   X-Face2Emoji-Secret header with every API call (`post`). Another origin can neither read
+   that storage nor send that header here (it would need a CORS preflight, never granted).
+   The page and its static files are public code, served to anyone who passes the Host check;
+   a tab opened without the fragment says how to open the preview.
+2. key: written with the port to the runtime dir; /api/proof answers HMAC(key, PORT:nonce),
    so a second `face2emoji web` can tell our preview from another program on the port.
 
 `Guard` checks every request: Host must be 127.0.0.1:PORT or localhost:PORT (a site whose
@@ -23,9 +28,8 @@ be this server's own (scheme, host and port); everything but the page, its stati
 /api/proof needs both that Origin (browsers send it on every POST, and the API is POST only)
 and the secret. Every response forbids framing and sends no Referer.
 
-A limit: browsers do not keep cookies apart by port (RFC 6265 §8.5), so while the browser
-session lasts, a server on another localhost port that this browser is sent to receives the
-cookie (not the secret; with it, it can load the page and read the secret).
+Left to the user's own account: the browser's history may keep the opened URL with its
+fragment, as readable as the runtime dir's file (both the user's alone).
 """
 from __future__ import annotations
 
@@ -33,23 +37,18 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass, field
-from html import escape as html_escape
 
 from starlette.datastructures import Headers
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 
 SECRET_HEADER = "x-face2emoji-secret"
-SECRET_MARK = "{{face2emoji-secret}}"  # in index.html, replaced by the secret when rendered
 PAGES = ("/", "/calibrate")
-OPEN_PREFIXES = ("/static/", "/emoji/")  # the page's static files: nothing secret in them
+OPEN_PREFIXES = ("/static/", "/emoji/")  # the page's static files: public code, no secret
 PROOF = "/api/proof"
 HEADERS = [(b"content-security-policy", b"frame-ancestors 'none'"),
            (b"x-frame-options", b"DENY"), (b"referrer-policy", b"no-referrer"),
            (b"x-content-type-options", b"nosniff")]
-NOT_OPENED = ("<!doctype html><meta charset=utf-8><title>Face2Emoji</title><p>Open the preview "
-              "from Face2Emoji: the tray menu's <b>Open preview</b>, or <code>face2emoji web"
-              "</code>.")
 
 
 def _random() -> str:
@@ -69,16 +68,15 @@ def proof(key: str, port: int, nonce: str) -> str:
 
 @dataclass(frozen=True)
 class Keys:
-    """This run's port and its three random values (see the module docstring)."""
+    """This run's port and its two random values (see the module docstring)."""
 
     port: int
-    token: str = field(default_factory=_random)
     secret: str = field(default_factory=_random)
     key: str = field(default_factory=_random)
 
-    @property
-    def cookie(self) -> str:
-        return f"face2emoji-{self.port}"  # one per port: two previews keep their own
+    def link(self, calibrate: bool = False) -> str:
+        """The page's address with the secret in its fragment (`s`, read by common.js)."""
+        return f"http://127.0.0.1:{self.port}/{'calibrate' if calibrate else ''}#s={self.secret}"
 
     @property
     def hosts(self) -> tuple[str, ...]:
@@ -127,26 +125,6 @@ class Guard:
             await JSONResponse({"error": why}, 403)(scope, receive, with_headers)
         else:
             await self.app(scope, receive, with_headers)
-
-
-def page(request: Request, keys: Keys, html: str) -> Response:
-    """The page for its own browser: the token is swapped for the cookie (then the clean URL),
-    the cookie gets the page with the secret, anything else a 403 saying how to open it."""
-    token = request.query_params.get("token")
-    if token is not None and same(token, keys.token):
-        clean = request.url.remove_query_params("token")
-        target = html_escape(clean.path + (f"?{clean.query}" if clean.query else ""))
-        # a page of ours that moves on, not a 303: a SameSite=Strict cookie is not sent on a
-        # redirect of a navigation that began elsewhere (here: the runtime dir's file)
-        answer = HTMLResponse(f'<!doctype html><meta http-equiv="refresh" content="0;url='
-                              f'{target}"><title>Face2Emoji</title>',
-                              headers={"Cache-Control": "no-store"})
-        answer.set_cookie(keys.cookie, keys.token, httponly=True, samesite="strict")
-        return answer
-    if token is None and same(request.cookies.get(keys.cookie), keys.token):
-        return HTMLResponse(html.replace(SECRET_MARK, keys.secret),
-                            headers={"Cache-Control": "no-store"})
-    return HTMLResponse(NOT_OPENED, 403)
 
 
 def answer_proof(request: Request, keys: Keys) -> Response:

@@ -5,8 +5,8 @@ it opens the browser on a port: that the server there is our preview, not anothe
 Per port, 0600 in a 0700 folder only this user can enter (platformdirs' user_runtime_dir:
 /run/user/UID/face2emoji on Linux; on Windows and macOS the user's own, untested here):
     preview-PORT.json     {"port", "pid", "key"}: what proves the server on PORT is ours
-    preview-PORT.html     sends the browser to http://127.0.0.1:PORT/?token=… (access.py)
-    calibrate-PORT.html   … to /calibrate?token=…
+    preview-PORT.html     sends the browser to http://127.0.0.1:PORT/#s=SECRET (access.py)
+    calibrate-PORT.html   … to /calibrate#s=SECRET
 The server writes them once it holds the port (before it listens, so whoever reaches it finds
 them) and removes them when it stops. Files left by a crash are overwritten by the next server
 there; a stale key proves nothing, since the answer must come from the server listening now.
@@ -59,7 +59,8 @@ def key_file(port: int) -> Path:
 
 
 def opener(port: int, calibrate: bool = False) -> Path:
-    """The file to open in the browser: it redirects to the page, with the run's token."""
+    """The file to open in the browser: it redirects to the page, the run's secret in the
+    URL's fragment."""
     return folder() / f"{'calibrate' if calibrate else 'preview'}-{port}.html"
 
 
@@ -80,11 +81,10 @@ def _redirect(url: str) -> str:
 
 def publish(keys: access.Keys) -> list[Path]:
     """Write this run's files (after binding the port: they must name a server that is ours)."""
-    base = f"http://127.0.0.1:{keys.port}"
     files = {key_file(keys.port): json.dumps({"port": keys.port, "pid": os.getpid(),
                                               "key": keys.key}),
-             opener(keys.port): _redirect(f"{base}/?token={keys.token}"),
-             opener(keys.port, True): _redirect(f"{base}/calibrate?token={keys.token}")}
+             opener(keys.port): _redirect(keys.link()),
+             opener(keys.port, True): _redirect(keys.link(calibrate=True))}
     for path, text in files.items():
         _write_private(path, text)
     return list(files)
