@@ -8,8 +8,9 @@
     face2emoji type-now | status | pause | resume | quit                 ask the running app
     face2emoji web [--port N] [--no-browser] [--calibrate]               the local preview page
 
-Exit codes: 0 fine; 1 a failed check, an unreadable image, or no running app to ask;
-2 bad usage; 3 a model file is missing or broken; 4 the tray app is already running.
+Exit codes: 0 fine; 1 a failed check, an unreadable image, no running app to ask, or the
+preview's port taken by another program; 2 bad usage; 3 a model file is missing or broken;
+4 the tray app is already running.
 """
 from __future__ import annotations
 
@@ -250,9 +251,13 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_web(args: argparse.Namespace) -> int:
     from face2emoji_tray import web
+    from face2emoji_tray.web.runtime import PreviewError
 
-    return web.serve(args.port, args.model, open_browser=not args.no_browser,
-                     calibrate=args.calibrate)
+    try:
+        return web.serve(args.port, args.model, open_browser=not args.no_browser,
+                         calibrate=args.calibrate)
+    except PreviewError as exc:  # e.g. another program on the port: nothing opened
+        return fail(str(exc))
 
 
 def parser() -> argparse.ArgumentParser:

@@ -17,7 +17,7 @@ import pytest
 
 from face2emoji_tray import profile
 from tests.conftest import SHARED
-from tests.processes import web_server
+from tests.browser import preview_server
 from tests.test_cli import face2emoji
 from tests.waiting import wait_for
 
@@ -454,9 +454,10 @@ def test_the_page_names_a_deeply_nested_profile_and_does_not_use_it(tmp_path):
     mine = tmp_path / "data" / "face2emoji" / "profile.json"
     mine.parent.mkdir(parents=True)
     mine.write_text(NESTED)
-    with web_server(env={**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}) as port:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        conn.request("GET", "/api/session", headers={"Host": f"127.0.0.1:{port}"})
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}
+    with preview_server(tmp_path, env=env) as preview:
+        conn = http.client.HTTPConnection("127.0.0.1", preview.port, timeout=30)
+        conn.request("POST", "/api/session", headers=preview.headers())  # as the page asks
         answer = conn.getresponse()
         status, body = answer.status, answer.read()
         conn.close()

@@ -3,11 +3,15 @@
 use of that profile, and the calibration API's answers and refusals."""
 from __future__ import annotations
 
+import functools
 import http.client
+import http.server
 import json
 import os
 import stat
 import subprocess
+import sys
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -18,10 +22,10 @@ import numpy as np
 import pytest
 
 from face2emoji_tray.classifier import Classifier
-from tests.browser import CHROMIUM, chromium_args, picture
+from tests.browser import CHROMIUM, Preview, chromium_args, open_page, picture, preview_server
 from tests.conftest import ROOT, SHARED
 from tests.media import NEUTRAL_JPG, SMILE_JPG, frames_of, read_photo, write_y4m
-from tests.processes import APP, web_server
+from tests.processes import APP
 from tests.waiting import wait_for
 
 OUT = ROOT / "test-output"
@@ -36,9 +40,10 @@ def data_home(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(data_home):
-    with web_server(env={**os.environ, "XDG_DATA_HOME": str(data_home)}) as port:
-        yield port
+def server(data_home, tmp_path_factory):
+    with preview_server(tmp_path_factory.mktemp("web"),
+                        env={**os.environ, "XDG_DATA_HOME": str(data_home)}) as preview:
+        yield preview
 
 
 @pytest.fixture
@@ -49,9 +54,13 @@ def saved(data_home) -> Path:
     return path
 
 
-def request(port: int, method: str, path: str, body: bytes = b"", **headers):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    conn.request(method, path, body=body, headers={"Host": f"127.0.0.1:{port}", **headers})
+def request(server: Preview, method: str, path: str, body: bytes = b"", page: bool = True,
+            **headers):
+    """One request, by default as the page's script makes it (Host, Origin, its secret);
+    `page=False`: with only a Host of this machine, as any local program could."""
+    sent = server.headers() if page else {"Host": f"127.0.0.1:{server.port}"}
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    conn.request(method, path, body=body, headers={**sent, **headers})
     resp = conn.getresponse()
     status, data = resp.status, resp.read()
     conn.close()
@@ -98,7 +107,7 @@ def test_the_camera_flow_makes_a_profile_of_the_faces_taken(server, chromium, sa
     camera (the same face: still a profile), happy retaken once, the rest skipped."""
     browser = chromium("smile")
     page = browser.new_page()
-    page.goto(f"http://127.0.0.1:{server}/calibrate")
+    open_page(page, server, calibrate=True)
     page.wait_for_selector("#cal-start:enabled", timeout=20000)
     started = time.monotonic()
     page.click("#cal-start")
@@ -141,7 +150,7 @@ def test_the_camera_flow_makes_a_profile_of_the_faces_taken(server, chromium, sa
                                                                     "happy": FRAMES}
     assert made["model_sha256"] == Classifier(ROOT / "models" / "expression.onnx").sha256
 
-    page.goto(f"http://127.0.0.1:{server}/")  # the live preview now uses it
+    page.goto(f"http://127.0.0.1:{server.port}/")  # the live preview now uses it
     page.wait_for_function("document.getElementById('profile-status').textContent !== ''")
     assert page.locator("#profile-status").inner_text() == "Using your faces (profile.json)."
     browser.close()
@@ -150,7 +159,7 @@ def test_the_camera_flow_makes_a_profile_of_the_faces_taken(server, chromium, sa
 def test_frames_without_a_face_are_not_counted_and_the_page_says_why(server, chromium, saved):
     browser = chromium("wall")
     page = browser.new_page()
-    page.goto(f"http://127.0.0.1:{server}/calibrate")
+    open_page(page, server, calibrate=True)
     page.wait_for_selector("#cal-start:enabled", timeout=20000)
     page.click("#cal-start")
     page.wait_for_function("document.getElementById('cal-status').textContent"
@@ -171,7 +180,8 @@ def test_a_photo_per_face_makes_a_profile_without_a_camera(server, chromium, sav
     cv2.imwrite(str(wall), WALL)
     browser = chromium(None)
     page = browser.new_page()
-    page.goto(f"http://127.0.0.1:{server}/?calibrate")
+    open_page(page, server)
+    page.goto(f"http://127.0.0.1:{server.port}/?calibrate")
     page.wait_for_function("document.getElementById('cal-status').textContent"
                            ".startsWith('No camera (')", timeout=20000)
     assert page.locator("#cal-camera").is_hidden()
@@ -212,7 +222,7 @@ def test_the_live_preview_says_a_broken_profile_is_not_used(server, chromium, sa
     saved.write_text("{not json")
     browser = chromium(None)
     page = browser.new_page()
-    page.goto(f"http://127.0.0.1:{server}/")
+    open_page(page, server)
     page.wait_for_function("document.getElementById('profile-status').textContent !== ''")
     status = page.locator("#profile-status").inner_text()
     assert status.startswith(f"Your profile is not used: {saved}: not a readable Face2Emoji "
@@ -223,8 +233,8 @@ def test_the_live_preview_says_a_broken_profile_is_not_used(server, chromium, sa
 
 # The API alone: quicker, and exact about what counts.
 
-def frame(port: int, cls: str, image: np.ndarray, session: str = "api", extra: str = ""):
-    return request(port, "POST", f"/api/calibrate/frame?session={session}&cls={cls}{extra}",
+def frame(server: Preview, cls: str, image: np.ndarray, session: str = "api", extra: str = ""):
+    return request(server, "POST", f"/api/calibrate/frame?session={session}&cls={cls}{extra}",
                    jpeg(image))
 
 
@@ -272,14 +282,14 @@ def test_save_needs_two_faces_and_writes_the_user_s_profile(server, smile, saved
     status, answer = request(server, "POST", "/api/calibrate/save?session=save")
     assert status == 200 and answer == {"path": str(saved), "classes": {"happy": 1, "neutral": 1},
                                         "note": ""}
-    assert request(server, "GET", "/api/session")[1]["profile"] == {
+    assert request(server, "POST", "/api/session")[1]["profile"] == {
         "used": True, "note": "your faces (profile.json)"}
     saved.unlink()
-    assert request(server, "GET", "/api/session")[1]["profile"] == {"used": False, "note": ""}
+    assert request(server, "POST", "/api/session")[1]["profile"] == {"used": False, "note": ""}
 
 
 def test_the_bundled_emoji_are_served_and_nothing_else(server):
-    status, data = request(server, "GET", "/emoji/happy.png")
+    status, data = request(server, "GET", "/emoji/happy.png", page=False)
     assert status == 200 and data == (ROOT / "assets" / "emoji" / "happy.png").read_bytes()
     assert request(server, "GET", "/emoji/../../README.md")[0] == 404
     assert request(server, "GET", "/emoji/happy.png", Host="evil.example")[0] == 403
@@ -288,22 +298,96 @@ def test_the_bundled_emoji_are_served_and_nothing_else(server):
     assert status == 403
 
 
-def test_web_calibrate_opens_the_calibration_page(tmp_path):
-    opened, browser = tmp_path / "opened", tmp_path / "browser"
-    browser.write_text(f'#!/bin/sh\necho "$1" > {opened}\n')
+def test_a_local_program_cannot_teach_or_save_my_faces(server, smile, saved):
+    """The three POSTs that once made a smile read sad: refused without the page's Origin
+    and secret (any local program, or a page of another localhost port), nothing saved."""
+    neutral = read_photo(NEUTRAL_JPG)
+    for origin in ({}, {"Origin": "http://localhost:3000"},
+                   {"Origin": f"http://127.0.0.1:{server.port + 1}"}):
+        for path, body in ((f"/api/calibrate/frame?session=&cls=sad", jpeg(smile)),
+                           (f"/api/calibrate/frame?session=&cls=happy", jpeg(neutral)),
+                           ("/api/calibrate/save?session=", b"")):
+            status, answer = request(server, "POST", path, body, page=False, **origin)
+            assert status == 403 and answer["error"].startswith("only the preview's own page")
+    assert not saved.exists()
+    status, photo = request(server, "POST", "/api/photo", jpeg(smile))
+    assert status == 200 and photo["label"] == "happy"
+
+
+ATTACK = """<!doctype html><iframe id="framed" src="http://127.0.0.1:{port}/calibrate"></iframe>
+<script type="module">
+const api = "http://127.0.0.1:{port}", got = {{}};
+const body = async (name) =>
+  new Blob([await (await fetch(name)).arrayBuffer()], {{type: "text/plain"}});
+// what a page may send anywhere without asking: "simple" POSTs, answers unread
+for (const [path, photo] of [["frame?session=&cls=sad", "smile.jpg"],
+                             ["frame?session=&cls=happy", "neutral.jpg"], ["save?session=", null]])
+  await fetch(`${{api}}/api/calibrate/${{path}}`, {{method: "POST", mode: "no-cors",
+                                                body: photo && await body(photo)}});
+for (const secret of [null, "a guess"]) {{
+  try {{
+    const r = await fetch(`${{api}}/api/session`, {{method: "POST",
+      headers: secret ? {{"X-Face2Emoji-Secret": secret}} : {{}}}});
+    got[secret] = await r.text();
+  }} catch (e) {{ got[secret] = "blocked"; }}
+}}
+document.title = JSON.stringify(got);
+</script>"""
+
+
+def test_a_page_from_another_localhost_port_can_neither_teach_read_nor_frame_it(
+        server, chromium, saved, smile, tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "attack.html").write_text(ATTACK.format(port=server.port))
+    (site / "smile.jpg").write_bytes(jpeg(smile))
+    (site / "neutral.jpg").write_bytes(jpeg(read_photo(NEUTRAL_JPG)))
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    other = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    browser = chromium(None)
+    try:
+        page = browser.new_page()
+        open_page(page, server)  # the user's own page is open in the same browser
+        page.goto(f"http://127.0.0.1:{other.server_address[1]}/attack.html")
+        page.wait_for_function("document.title.startsWith('{')", timeout=20000)
+        assert not saved.exists()
+        assert json.loads(page.title()) == {"null": "blocked", "a guess": "blocked"}
+        assert page.frames[1].url.startswith("chrome-error://")  # refused to be framed
+    finally:
+        browser.close()
+        other.shutdown()
+        other.server_close()
+
+
+def test_web_calibrate_opens_the_calibration_page_once_it_answers(tmp_path):
+    """The browser is opened on the runtime dir's file, after the port is ours: following
+    the file, as a browser does, reaches the page (the secret in the fragment). A second
+    `web --calibrate` ("Open preview", then "Teach my faces…") proves the first is ours and
+    opens it too."""
+    opened, browser, follow = tmp_path / "opened", tmp_path / "browser", tmp_path / "follow.py"
+    follow.write_text(
+        "import re, sys, urllib.request\n"
+        "text = open(sys.argv[1].removeprefix('file://')).read()\n"
+        "url = re.search('url=(http://[^\"]+)\"', text).group(1)\n"
+        "direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))\n"
+        "print(sys.argv[1], url, direct.open(url, timeout=10).status)\n")
+    browser.write_text(f'#!/bin/sh\nexec {sys.executable} {follow} "$1" >> {opened}\n')
     browser.chmod(0o755)
-    with web_server(("--calibrate",), {**os.environ, "BROWSER": str(browser)}) as port:
+    env = {**os.environ, "BROWSER": str(browser)}
+    with preview_server(tmp_path, ("--calibrate",), env) as preview:
         wait_for(lambda: opened.exists() and opened.read_text().strip(), 10,
                  "the browser to be asked")
-        assert opened.read_text().strip() == f"http://127.0.0.1:{port}/calibrate"
-        # "Open preview" then "Teach my faces…": the second finds the first and opens its page
+        uri, url, status = opened.read_text().split()
+        assert uri == preview.opener(calibrate=True)
+        assert url.startswith(f"http://127.0.0.1:{preview.port}/calibrate#s=")
+        assert status == "200"
         opened.unlink()
-        second = subprocess.run([*APP, "web", "--calibrate", "--port", str(port)],
-                                env={**os.environ, "BROWSER": str(browser)},
+        second = subprocess.run([*APP, "web", "--calibrate", "--port", str(preview.port)],
+                                env={**env, "XDG_RUNTIME_DIR": str(preview.runtime)},
                                 capture_output=True, text=True, timeout=60)
         assert second.returncode == 0 and "already runs" in second.stdout, second.stderr
-        wait_for(lambda: opened.exists() and opened.read_text().strip(), 10, "the browser")
-        assert opened.read_text().strip() == f"http://127.0.0.1:{port}/calibrate"
+        assert opened.read_text().split() == [uri, url, "200"]
 
 
 def yale(condition: str, person: str = "subject07") -> np.ndarray:
