@@ -436,13 +436,13 @@ def tcce(stem: str) -> np.ndarray:
         return cv2.imdecode(np.frombuffer(z.read(f"tcce/{stem}.jpg"), np.uint8), cv2.IMREAD_COLOR)
 
 
-def add(port: int, session: str, emoji: str, name: str = ""):
-    return request(port, "POST", f"/api/calibrate/add?session={session}&emoji={quote(emoji)}"
+def add(server: Preview, session: str, emoji: str, name: str = ""):
+    return request(server, "POST", f"/api/calibrate/add?session={session}&emoji={quote(emoji)}"
                                  f"&name={quote(name)}")
 
 
-def attempt(port: int, session: str, image: np.ndarray) -> dict:
-    status, answer = request(port, "POST", f"/api/calibrate/try?session={session}", jpeg(image))
+def attempt(server: Preview, session: str, image: np.ndarray) -> dict:
+    status, answer = request(server, "POST", f"/api/calibrate/try?session={session}", jpeg(image))
     assert status == 200
     return answer
 
@@ -480,6 +480,11 @@ def test_a_face_of_my_own_that_cannot_be_one_is_refused_in_one_line(server, emoj
     assert status == 400 and answer["error"].startswith(why) and "\n" not in answer["error"]
 
 
+def test_a_local_program_cannot_add_or_remove_a_face_of_mine(server):
+    for what in ("add?session=x&emoji=%F0%9F%A4%A2", "remove?session=x&cls=%F0%9F%A4%A2"):
+        assert request(server, "POST", f"/api/calibrate/{what}", page=False)[0] == 403
+
+
 def test_at_most_so_many_faces_of_my_own(server):
     from face2emoji_tray.profile import MAX_TAUGHT
 
@@ -493,7 +498,7 @@ def test_add_a_face_on_the_page_take_it_retake_it_try_it_and_save_it(server, chr
     skipped; then "Add a face…" with a pasted 👨‍👩‍👧: 2 s of frames, retaken, kept through Save."""
     browser = chromium("smile")
     page = browser.new_page()
-    page.goto(f"http://127.0.0.1:{server}/calibrate")
+    open_page(page, server, calibrate=True)
     page.wait_for_selector("#cal-start:enabled", timeout=20000)
     page.click("#cal-start")
     state(page, "happy", "done", timeout=30)
