@@ -464,6 +464,7 @@ def test_a_face_of_my_own_is_added_taken_tried_saved_and_removed(server, saved):
     assert made["taught"][FAMILY]["emoji"] == FAMILY
     status, photo = request(server, "POST", "/api/photo", jpeg(tcce("2521e01")))
     assert (photo["label"], photo["emoji"]) == (FAMILY, FAMILY)  # the preview uses it
+    assert request(server, "POST", "/api/session")[1]["emoji"][FAMILY] == FAMILY  # its bars too
     assert request(server, "POST", f"/api/calibrate/remove?session=own&cls={quote(FAMILY)}")[0] \
         == 200
     assert attempt(server, "own", tcce("2521e01"))["with"]["label"] != FAMILY

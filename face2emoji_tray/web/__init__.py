@@ -187,7 +187,10 @@ def create_app(keys: access.Keys, model: Path = EXPRESSION_MODEL,
 
     async def session(request: Request) -> JSONResponse:
         await run_in_threadpool(preview.reload_profile)
-        return JSONResponse({"session": uuid.uuid4().hex, "emoji": preview.config.emoji,
+        mine = preview.profile.taught if preview.profile is not None else {}
+        emoji = {**{n: t.emoji for n, t in mine.items()},  # what the hotkey types (profile.typed)
+                 **preview.config.emoji}
+        return JSONResponse({"session": uuid.uuid4().hex, "emoji": emoji,
                              "pictures": preview.pictures(), "classes": preview.classifier.classes,
                              "teach": [*preview.classifier.classes, profile.WINK],
                              "profile": {"used": preview.profile is not None,
