@@ -23,7 +23,7 @@ import numpy as np
 from face2emoji_tray.camera import Backoff, CameraError, FrameReader, Source
 from face2emoji_tray.config import Config
 from face2emoji_tray.face import FaceError
-from face2emoji_tray.profile import Watcher
+from face2emoji_tray.profile import Watcher, typed
 from face2emoji_tray.recognizer import Reading, Recognizer
 from face2emoji_tray.smoother import EXPRESSION, Smoother, State
 
@@ -147,7 +147,8 @@ class Engine:
         status = self.status()
         if status.paused or status.problem or status.state.kind != EXPRESSION:
             return self.config.fallback, status.describe()
-        return self.config.emoji[status.state.label], status.describe()
+        mine = self._recognizer.profile if self._recognizer is not None else None
+        return typed(status.state.label, self.config.emoji, mine), status.describe()
 
     # --- the thread ---
     def _wait(self, seconds: float | None, done: Callable[[], bool] = lambda: False) -> None:

@@ -40,8 +40,8 @@ def image_name(status: Status, problems: list[str]) -> str:
         return "paused"
     if status.problem or problems:
         return "problem"
-    if status.state.kind == EXPRESSION:
-        return status.state.label
+    if status.state.kind == EXPRESSION:  # a taught face has no icon of its own
+        return status.state.label if (ASSETS / f"{status.state.label}.png").exists() else "unsure"
     return "no_face" if status.state.kind == NO_FACE else "unsure"
 
 

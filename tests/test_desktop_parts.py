@@ -224,6 +224,17 @@ def test_a_socket_left_by_a_crash_is_replaced(tmp_path):
         server.stop()
 
 
+def test_a_taught_face_has_no_icon_of_its_own_and_the_tray_shows_unsure():
+    from face2emoji_tray.engine import Status
+    from face2emoji_tray.smoother import EXPRESSION, State
+    from face2emoji_tray.tray import icon_image, image_name
+
+    taught = Status(State(EXPRESSION, "🤢", 0.9, faces=1))
+    assert image_name(taught, []) == "unsure" and icon_image(image_name(taught, [])).size
+    assert taught.describe(confidence=False) == "🤢"  # the first menu line names it
+    assert image_name(Status(State(EXPRESSION, "happy", 0.9, faces=1)), []) == "happy"
+
+
 # One app that would be the running one: on "go" it tries to be, and serves the socket until
 # its stdin closes.
 CONTENDER = """

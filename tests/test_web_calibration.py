@@ -15,6 +15,7 @@ import threading
 import time
 import zipfile
 from pathlib import Path
+from urllib.parse import quote
 
 import cv2
 import numpy as np
@@ -194,11 +195,24 @@ def test_a_photo_per_face_makes_a_profile_without_a_camera(server, chromium, sav
     page.wait_for_function("document.querySelector('#try-with .label').textContent"
                            ".startsWith('happy')", timeout=20000)
     assert page.locator("#try-without .label").inner_text().startswith("happy")
+    # Add a face of my own from two photos: 👍🏽 named "yuck" (one of the photos has no face).
+    disgust = tmp_path / "disgust.jpg"
+    cv2.imwrite(str(disgust), tcce("2511e02"))
+    page.click("#add-open")
+    page.fill("#add-emoji", "👍🏽")
+    page.fill("#add-name", "yuck")
+    page.set_input_files("#add-photos", [str(disgust), str(wall)])
+    state(page, "yuck", "done")
+    mine = page.locator(".step[data-cls=yuck]")
+    assert mine.locator(".emoji").inner_text() == "👍🏽"
+    assert mine.locator(".count").inner_text() == "✓ from a photo Photo not used: no face in view."
     page.click("#cal-save")
     page.wait_for_function("document.getElementById('cal-saved').textContent.startsWith('Saved')",
                            timeout=20000)
     made = json.loads(saved.read_text())
     assert {c: v["photos"] for c, v in made["classes"].items()} == {"happy": 1, "neutral": 1}
+    assert {n: (t["emoji"], t["photos"]) for n, t in made["taught"].items()} == {
+        "yuck": ("👍🏽", 1)}
     assert stat.S_IMODE(saved.stat().st_mode) == 0o600
     browser.close()
 
@@ -243,7 +257,7 @@ def test_faces_it_cannot_be_taught_are_refused(server, smile):
     for cls in ("disgust", "no_face", ""):
         status, answer = frame(server, cls, smile)
         assert status == 400 and answer["error"].startswith("cls must be one of angry, happy")
-        assert answer["error"].endswith(", wink")
+        assert answer["error"].endswith(", wink, or a face added with /api/calibrate/add")
 
 
 def test_try_reads_with_and_without_the_session_s_faces(server, smile):
@@ -409,3 +423,116 @@ def test_a_wink_no_different_from_my_other_faces_is_not_saved_and_the_page_says_
         "or a wink; wink not learned: this wink looks like your other faces to the eye "
         "readings: shut one eye fully and keep the other open")
     assert not saved.exists()
+
+
+# Faces of my own ("Add a face…"): TCCE performer 25 (never trained on), one photo per face.
+TCCE_FACES = {"neutral": "2501a04", "happy": "2511b02", "sad": "2511c02", "angry": "2511d04",
+              "scared": "2511f04", "surprised": "2511g05"}
+FAMILY = "👨‍👩‍👧"
+
+
+def tcce(stem: str) -> np.ndarray:
+    with zipfile.ZipFile(SHARED / "posed" / "tcce.zip") as z:
+        return cv2.imdecode(np.frombuffer(z.read(f"tcce/{stem}.jpg"), np.uint8), cv2.IMREAD_COLOR)
+
+
+def add(server: Preview, session: str, emoji: str, name: str = ""):
+    return request(server, "POST", f"/api/calibrate/add?session={session}&emoji={quote(emoji)}"
+                                 f"&name={quote(name)}")
+
+
+def attempt(server: Preview, session: str, image: np.ndarray) -> dict:
+    status, answer = request(server, "POST", f"/api/calibrate/try?session={session}", jpeg(image))
+    assert status == 200
+    return answer
+
+
+def test_a_face_of_my_own_is_added_taken_tried_saved_and_removed(server, saved):
+    for cls, stem in TCCE_FACES.items():
+        assert frame(server, cls, tcce(stem), "own")[1]["accepted"]
+    status, answer = frame(server, quote(FAMILY), tcce("2511e02"), "own")  # not added yet
+    assert status == 400 and "a face added with /api/calibrate/add" in answer["error"]
+    assert add(server, "own", FAMILY) == (200, {"name": FAMILY, "emoji": FAMILY, "count": 0})
+    assert frame(server, quote(FAMILY), tcce("2511e02"), "own")[1]["count"] == 1
+    other_disgust = attempt(server, "own", tcce("2521e01"))  # another photo of that face
+    assert (other_disgust["with"]["label"], other_disgust["with"]["emoji"]) == (FAMILY, FAMILY)
+    assert other_disgust["without"]["label"] != FAMILY
+    assert attempt(server, "own", tcce("2521b02"))["with"]["label"] == "happy"
+    status, answer = request(server, "POST", "/api/calibrate/save?session=own")
+    assert status == 200 and answer["classes"][FAMILY] == 1
+    made = json.loads(saved.read_text())
+    assert made["taught"][FAMILY]["emoji"] == FAMILY
+    status, photo = request(server, "POST", "/api/photo", jpeg(tcce("2521e01")))
+    assert (photo["label"], photo["emoji"]) == (FAMILY, FAMILY)  # the preview uses it
+    assert request(server, "POST", "/api/session")[1]["emoji"][FAMILY] == FAMILY  # its bars too
+    assert request(server, "POST", f"/api/calibrate/remove?session=own&cls={quote(FAMILY)}")[0] \
+        == 200
+    assert attempt(server, "own", tcce("2521e01"))["with"]["label"] != FAMILY
+    saved.unlink()
+
+
+@pytest.mark.parametrize(("emoji", "name", "why"), [
+    ("", "", "the emoji: an empty name"), ("🤢", "happy", "happy is built in"),
+    ("🤢", "yuck\x07", "the name: a name with control characters"),
+    ("🤢\n", "", "the emoji: a name with control characters"),
+    ("🤢" * 33, "", "the emoji: a name of 33 characters")])
+def test_a_face_of_my_own_that_cannot_be_one_is_refused_in_one_line(server, emoji, name, why):
+    status, answer = add(server, "bad", emoji, name)
+    assert status == 400 and answer["error"].startswith(why) and "\n" not in answer["error"]
+
+
+def test_a_local_program_cannot_add_or_remove_a_face_of_mine(server):
+    for what in ("add?session=x&emoji=%F0%9F%A4%A2", "remove?session=x&cls=%F0%9F%A4%A2"):
+        assert request(server, "POST", f"/api/calibrate/{what}", page=False)[0] == 403
+
+
+def test_at_most_so_many_faces_of_my_own(server):
+    from face2emoji_tray.profile import MAX_TAUGHT
+
+    assert all(add(server, "many", f"face {i}", "")[0] == 200 for i in range(MAX_TAUGHT))
+    status, answer = add(server, "many", "one more")
+    assert status == 400 and answer["error"] == f"at most {MAX_TAUGHT} faces of your own"
+
+
+def test_add_a_face_on_the_page_take_it_retake_it_try_it_and_save_it(server, chromium, saved):
+    """The camera shows a smile throughout: neutral and happy are taken from it, the rest
+    skipped; then "Add a face…" with a pasted 👨‍👩‍👧: 2 s of frames, retaken, kept through Save."""
+    browser = chromium("smile")
+    page = browser.new_page()
+    open_page(page, server, calibrate=True)
+    page.wait_for_selector("#cal-start:enabled", timeout=20000)
+    page.click("#cal-start")
+    state(page, "happy", "done", timeout=30)
+    for cls in STEPS[2:]:
+        state(page, cls, "active")
+        page.click("#cal-skip")
+    page.wait_for_function("document.querySelector('#try-with .label').textContent !== ''",
+                           timeout=20000)
+    page.click("#add-open")
+    page.fill("#add-emoji", FAMILY)
+    page.click("#add-go")
+    mine = f'.step[data-cls="{FAMILY}"]'
+    state(page, f'"{FAMILY}"', "active")
+    assert page.locator("#cal-prompt").inner_text() == f"Make your {FAMILY} face"
+    assert page.locator("#cal-emoji").inner_text() == FAMILY
+    state(page, f'"{FAMILY}"', "done")
+    assert page.locator(f"{mine} .emoji").inner_text() == FAMILY
+    assert page.locator(f"{mine} .count").inner_text() == f"✓ {FRAMES} frames"
+    page.click(f"{mine} .redo")  # retake it
+    state(page, f'"{FAMILY}"', "active")
+    state(page, f'"{FAMILY}"', "done")
+    page.wait_for_function("document.getElementById('calibration').dataset.phase === 'try'")
+    page.click("#cal-save")
+    page.wait_for_function("document.getElementById('cal-saved').textContent.startsWith('Saved')",
+                           timeout=20000)
+    assert page.locator("#cal-saved").inner_text().startswith(
+        f"Saved your faces (neutral {FRAMES}, happy {FRAMES}, {FAMILY} {FRAMES})")
+    made = json.loads(saved.read_text())
+    assert made["taught"][FAMILY] == {**made["taught"][FAMILY], "emoji": FAMILY, "photos": FRAMES}
+    page.click(f"{mine} .remove")
+    page.wait_for_selector(mine, state="detached")
+    page.click("#cal-save")
+    page.wait_for_function("!document.getElementById('cal-saved').textContent.includes('👧')",
+                           timeout=20000)
+    assert json.loads(saved.read_text())["taught"] == {}
+    browser.close()

@@ -112,9 +112,13 @@ class Preview:
         self._smoothers.move_to_end(session)
         return self._smoothers[session]
 
-    def answer(self, reading: Reading, label: str | None, state: State | None = None) -> dict:
+    def answer(self, reading: Reading, label: str | None, state: State | None = None,
+               mine: profile.Profile | None = None) -> dict:
+        """A reading for the page; `mine`: the profile whose taught faces it may name."""
+        emoji = "" if label is None else profile.typed(label, self.config.emoji,
+                                                       mine or self.profile)
         return {"faces": reading.faces, "box": reading.box, "probs": reading.probs,
-                "label": label, "emoji": self.config.emoji.get(label, ""),
+                "label": label, "emoji": emoji,
                 "state": state.describe() if state else (label or "no face"),
                 "note": reading.note}
 
@@ -183,7 +187,10 @@ def create_app(keys: access.Keys, model: Path = EXPRESSION_MODEL,
 
     async def session(request: Request) -> JSONResponse:
         await run_in_threadpool(preview.reload_profile)
-        return JSONResponse({"session": uuid.uuid4().hex, "emoji": preview.config.emoji,
+        mine = preview.profile.taught if preview.profile is not None else {}
+        emoji = {**{n: t.emoji for n, t in mine.items()},  # what the hotkey types (profile.typed)
+                 **preview.config.emoji}
+        return JSONResponse({"session": uuid.uuid4().hex, "emoji": emoji,
                              "pictures": preview.pictures(), "classes": preview.classifier.classes,
                              "teach": [*preview.classifier.classes, profile.WINK],
                              "profile": {"used": preview.profile is not None,
