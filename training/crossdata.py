@@ -25,17 +25,11 @@ import numpy as np
 from face2emoji_tray.classifier import Classifier
 from face2emoji_tray.emoji import FACE_CLASSES, our_class
 from face2emoji_tray.face import FaceFinder, whole_image_crop
-from training.data import (POSED, RAFDB, SFEW, VAL_FRACTION, photo_names, photos, split,
-                           training_faces)
+from training.data import (POSED, RAFDB, SFEW, TCCE, TCCE_CHECK, VAL_FRACTION, photo_names,
+                           photos, split, tcce_label, tcce_performer, training_faces)
 from training.evaluate import predict
 
 YALE = {"happy": "happy", "sad": "sad", "surprised": "surprised", "normal": "neutral"}
-TCCE = POSED.with_name("tcce.zip")  # tcce/PPTVXNN.jpg, labelled by its name
-TCCE_HELD_OUT = range(21, 31)  # performers never trained on: the per-person posed check
-# TCCE's expression letter X → ours ("0": performers 12, 13, 18's neutral photos); e, disgusted,
-# is left out like disgust everywhere else.
-TCCE_FACES = {"a": "neutral", "0": "neutral", "b": "happy", "c": "sad", "d": "angry",
-              "f": "scared", "g": "surprised"}
 
 
 def by_folder(label_of) -> Callable[[str], str | None]:
@@ -43,13 +37,12 @@ def by_folder(label_of) -> Callable[[str], str | None]:
     return lambda entry: label_of(entry.split("/")[-2])
 
 
-def tcce_class(entry: str, performers: range = TCCE_HELD_OUT) -> str | None:
-    """`tcce/PPTVXNN.jpg` (PP performer, T how it was acted, V view, X expression, NN serial)
-    → our class, for `performers` only (default: the held-out 21–30); None for disgust."""
-    stem = entry.rsplit("/", 1)[-1].split(".")[0]
-    if len(stem) != 7 or not stem[:2].isdigit() or int(stem[:2]) not in performers:
+def tcce_check(entry: str) -> str | None:
+    """A TCCE photo of a performer kept out of training (21–30) → our class; disgusted is
+    left out, as everywhere in this table."""
+    if tcce_performer(entry) not in TCCE_CHECK:
         return None
-    return TCCE_FACES.get(stem[4])
+    return tcce_label(entry, disgust_as_angry=False)
 
 
 # name → (zip, prefix, label of an entry)
@@ -58,7 +51,7 @@ CROP_SETS = {"rafdb-test": (RAFDB, "test/", by_folder(our_class)),
              "sfew-val": (SFEW, "val/", by_folder(our_class))}
 PHOTO_SETS = {"london": (POSED, "london/", by_folder(our_class)),
               "yale": (POSED, "yale/", by_folder(YALE.get)),
-              "tcce-21-30": (TCCE, "tcce/", tcce_class)}
+              "tcce-21-30": (TCCE, "tcce/", tcce_check)}
 
 
 def labelled(path: Path, prefix: str, label_of) -> list[tuple[str, str]]:
