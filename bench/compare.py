@@ -157,8 +157,8 @@ def our_side(model_path: Path) -> dict:
     from face2emoji_tray.classifier import Classifier
     from face2emoji_tray.face import whole_image_crop
 
-    where = Path(face2emoji_tray.__file__).resolve()
-    assert where.is_relative_to(ROOT), f"{where}: not this checkout's face2emoji_tray"
+    package = Path(face2emoji_tray.__file__).resolve()
+    assert package.is_relative_to(ROOT), f"{package}: not this checkout's face2emoji_tray"
     model = Classifier(model_path, threads=1)
     out = {name: crossdata.crop_set(model, *where) for name, where in CROP_SETS.items()}
     for name, where in PHOTO_SETS.items():
