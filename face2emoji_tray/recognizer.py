@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from face2emoji_tray.classifier import EXPRESSION_MODEL, EYE_MODEL, Classifier, loaded
+from face2emoji_tray.emoji import FACE_CLASSES
 from face2emoji_tray.eyes import EyeReader, Eyes, SleepRule, laughing, mouth_opening
 from face2emoji_tray.face import FaceFinder
 from face2emoji_tray.profile import Profile
@@ -35,8 +36,10 @@ class Reading:
                 and (self.personal_wink or self.eyes.is_wink()))
 
     def asleep(self, rule: SleepRule = SleepRule()) -> bool:
-        """Both eyes shut, and not in a laugh (eyes.py); the smoother asks it to be held."""
+        """Both eyes shut, and not in a laugh (eyes.py); the smoother asks it to be held. A
+        face the person taught (their own, maybe made with the eyes shut) wins when it leads."""
         return (self.probs is not None and self.eyes is not None and self.eyes.shut(rule)
+                and max(self.probs, key=self.probs.get) in FACE_CLASSES
                 and not laughing(self.probs.get("happy", 0.0), self.mouth, rule))
 
     def label(self) -> str | None:

@@ -151,3 +151,9 @@ def test_the_sleep_hold_setting_is_the_time_the_eyes_must_stay_shut():
     s = Smoother(sleep_hold=3.0)
     assert "sleepy" not in labels_while(s, 0, 2.8, face(SHUT, neutral=0.8))
     assert labels_while(s, 2.8, 0.4, face(SHUT, neutral=0.8))[-1] == "sleepy"
+
+
+def test_a_face_the_person_taught_with_the_eyes_shut_is_theirs_not_sleep():
+    s = Smoother(sleep_hold=1.5)
+    squeezed = Reading(1, {**{c: 0.02 for c in CLASSES}, "🤢": 0.88}, SHUT)  # taught, eyes shut
+    assert labels_while(s, 0, 3.0, squeezed)[-1] == "🤢"

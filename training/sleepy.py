@@ -28,6 +28,8 @@ Sets (../shared/data), with what they should give:
 - london/smiling-shut: the London smiling faces with both lids lowered fully: where the laugh
   thresholds (eyes.SleepRule.happy, .mouth) were chosen, with Yale's sleepy and happy photos;
   development, not a test.
+- tcce/disgust, tcce/sad: TCCE's posed disgust and sad photos (all performers), many with the
+  eyes squeezed shut: a grimace is not sleep, but no cue here tells it apart; measured.
 
 yale/rightlight/subject15 is left out of the open-eyed faces: its eyes are shut (looked at).
 """
@@ -50,7 +52,7 @@ from face2emoji_tray.face import FaceFinder, InputSpec
 from face2emoji_tray.recognizer import Recognizer
 from face2emoji_tray.smoother import Smoother
 from training.closure import lowered
-from training.data import POSED, photo_names, photos
+from training.data import POSED, TCCE, photo_names, photos
 from training.winks import WINKS_DEV
 
 HOLD_S = 2.0
@@ -64,7 +66,8 @@ BOW = 15.0  # degrees
 SHOULD = {"london/shut": True, "dev/sleeping": True, "dev/laughing": False, "dev/open": False,
           "dev/wink": False, "yale/open": False, "yale/wink": False, "yale/sleepy": None,
           "yale/eyes-shut": None, "blink": False, "london/smiling-shut": None,
-          **{f"look-down/{c}": False for c in LOOK_DOWN}}
+          "tcce/disgust": None, "tcce/sad": None, **{f"look-down/{c}": False for c in LOOK_DOWN}}
+TCCE_SQUEEZED = {"e": "disgust", "c": "sad"}  # expression letters whose faces often shut the eyes
 
 
 def bowed(img: np.ndarray, degrees: float) -> np.ndarray:
@@ -141,6 +144,9 @@ def videos(finder: FaceFinder, fps: float) -> Iterator[tuple[str, str, list[np.n
             yield f"look-down/{c}", name, [bowed(lowered(img, lm, (c, c)), BOW)] * hold
     for name, img, lm in london(finder, "happy"):
         yield "london/smiling-shut", name, [lowered(img, lm, (1.0, 1.0))] * hold
+    for name, img in zip(names := photo_names(TCCE, "tcce/"), photos(TCCE, names)):
+        if (kind := TCCE_SQUEEZED.get(name.split("/")[1][4])) is not None:
+            yield f"tcce/{kind}", name, [img] * hold
 
 
 def measure(holder: Holder, verbose: bool = False,
