@@ -7,6 +7,7 @@ app. The targets: CPython 3.10, 3.11 and 3.12 on Linux x86_64 (Ubuntu 22.04 has 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import zipfile
 from email.parser import Parser
@@ -20,7 +21,6 @@ from uv import find_uv_bin
 
 from tests.conftest import ROOT
 
-pytestmark = pytest.mark.slow  # builds the wheel
 CONSTRAINTS = ROOT / "constraints.txt"
 LINUX = "x86_64-unknown-linux-gnu"
 TARGETS = [("3.10", LINUX), ("3.11", LINUX), ("3.12", LINUX),
@@ -63,12 +63,14 @@ def uv_cache(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("uv-cache")
 
 
+@pytest.mark.slow
 def test_the_wheel_admits_python_3_10_to_3_12(wheel):
     allowed = SpecifierSet(metadata(wheel)["Requires-Python"][0])
     assert [v for v in ("3.9.18", "3.10.0", "3.11.7", "3.12.9", "3.13.0") if v in allowed] == \
         ["3.10.0", "3.11.7", "3.12.9"]
 
 
+@pytest.mark.slow
 def test_every_dependency_is_a_range_and_the_constraints_pin_a_version_inside_it(wheel):
     """Exact pins in the wheel conflict with whatever else a user's environment holds; they
     belong in constraints.txt, which `make` installs with, and must agree with the ranges."""
@@ -83,6 +85,7 @@ def test_every_dependency_is_a_range_and_the_constraints_pin_a_version_inside_it
         assert all(req.specifier.contains(v, prereleases=True) for v in versions), (req, versions)
 
 
+@pytest.mark.slow
 @pytest.mark.network
 @pytest.mark.parametrize("python,platform", TARGETS)
 def test_the_wheel_installs_from_binary_wheels_only(wheel, uv_cache, python, platform):
@@ -99,6 +102,7 @@ def test_the_wheel_installs_from_binary_wheels_only(wheel, uv_cache, python, pla
         assert "pynput" in got
 
 
+@pytest.mark.slow
 @pytest.mark.network
 @pytest.mark.parametrize("python", ["3.10", "3.11", "3.12"])
 def test_make_s_pinned_versions_install_from_binary_wheels_too(wheel, uv_cache, python):
@@ -111,3 +115,76 @@ def test_make_s_pinned_versions_install_from_binary_wheels_too(wheel, uv_cache, 
                 {"python_version": python, "python_full_version": f"{python}.0",
                  "sys_platform": "linux", "platform_system": "Linux"})):
             assert got[name] == next(iter(pin.specifier)).version, pin
+
+
+# `make` on a machine whose Pythons do not fit: the Makefile and tools/ of this checkout, in a
+# folder without .venv/, with a PATH that holds make, bash and sed, stand-in interpreters that
+# answer tools/find-python.sh's two questions (version, venv module), and an apt that records.
+APT = ("dpkg-query", "apt-get", "sudo")
+
+
+@pytest.fixture
+def machine(tmp_path) -> tuple[Path, dict]:
+    repo, bin_ = tmp_path / "repo", tmp_path / "bin"
+    shutil.copytree(ROOT / "tools", repo / "tools")
+    for name in ("Makefile", "setup.cfg", "pyproject.toml", "constraints.txt"):
+        shutil.copy(ROOT / name, repo / name)
+    bin_.mkdir()
+    for tool in ("make", "bash", "sed"):
+        (bin_ / tool).symlink_to(shutil.which(tool))
+    for tool in APT:
+        script(bin_ / tool, f'echo {tool} "$@" >> {tmp_path / "apt.log"}')
+    return repo, {**os.environ, "PATH": str(bin_)}
+
+
+def script(path: Path, body: str) -> None:
+    path.write_text(f"#!/bin/sh\n{body}\n")
+    path.chmod(0o755)
+
+
+def interpreter(env: dict, name: str, version: str, venv: bool = True) -> Path:
+    path = Path(env["PATH"]) / name
+    script(path, f'case "$2" in *ensurepip*) exit {0 if venv else 1};; *) echo {version};; esac')
+    return path
+
+
+def make(repo: Path, env: dict, target: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["make", "-C", str(repo), target], env=env, capture_output=True,
+                          text=True, timeout=60)
+
+
+def test_without_a_suitable_python_make_says_what_to_install_and_installs_nothing(machine):
+    repo, env = machine
+    interpreter(env, "python3", "3.13")  # e.g. Fedora 41, Debian 13
+    for target in ("run", "test"):
+        done = make(repo, env, target)
+        ours = [line for line in done.stderr.splitlines() if line.startswith("face2emoji:")]
+        assert done.returncode != 0 and ours == [
+            "face2emoji: needs Python 3.10, 3.11 or 3.12 with venv (python3 is 3.13): install "
+            "one (Ubuntu 24.04: sudo apt install python3.12-venv; 22.04: python3.10-venv) or "
+            "run make PYTHON=/path/to/python3.12"], done.stderr
+    assert not (repo.parent / "apt.log").exists() and not (repo / ".venv").exists()
+
+
+def test_a_python_without_its_venv_module_is_named_with_the_package_to_install(machine):
+    repo, env = machine
+    interpreter(env, "python3", "3.12", venv=False)  # Ubuntu 24.04 before python3.12-venv
+    done = make(repo, env, "run")
+    assert "face2emoji: Python 3.12 is here without its venv module: install it (sudo apt " \
+           "install python3.12-venv) and run make again" in done.stderr.splitlines()
+    assert done.returncode != 0 and not (repo.parent / "apt.log").exists()
+
+
+@pytest.mark.parametrize("installed,prefer,chosen", [
+    ({"python3": "3.12"}, [], "python3"),  # Ubuntu 24.04
+    ({"python3": "3.10"}, ["3.11"], "python3"),  # Ubuntu 22.04, make test
+    ({"python3": "3.13", "python3.10": "3.10", "python3.12": "3.12"}, [], "python3.12"),
+    ({"python3": "3.12", "python3.11": "3.11"}, ["3.11"], "python3.11"),  # make test
+])
+def test_the_python_make_uses(machine, installed, prefer, chosen):
+    repo, env = machine
+    for name, version in installed.items():
+        interpreter(env, name, version)
+    done = subprocess.run(["bash", str(repo / "tools" / "find-python.sh"), *prefer], env=env,
+                          capture_output=True, text=True, timeout=30)
+    assert done.stdout.strip() == str(Path(env["PATH"]) / chosen), done.stderr
