@@ -46,8 +46,8 @@ class Hotkey:
         self._worker.start()
 
     def stop(self) -> None:
-        self._keys.stop()
         self._presses.put(None)
+        self._keys.stop()
 
     def _pressed(self) -> None:  # the listener's thread: bookkeeping only
         self._presses.put(time.monotonic())

@@ -91,13 +91,15 @@ class X11Keys:
         self._probe = _connect()  # the worker thread's own: a connection is not shared
         self._keycode = self._events.keysym_to_keycode(keysym)
         if not self._keycode:
-            self.close()
+            self._close_connections()
             raise HotkeyError(f"hotkey {combination!r}: that key is not on this keyboard")
         self._combination = combination
         self._on_press = on_press
         self._modifiers = [mask | lock for lock in self._lock_variants()]
         self._watched = self._keys_to_release()
-        self._wake_read, self._wake_write = -1, -1
+        self._wake_read, self._wake_write = os.pipe()
+        self._thread = threading.Thread(target=self._listen, name="face2emoji-x11-hotkey",
+                                        daemon=True)
 
     def start(self) -> None:
         """Grab the combination (HotkeyError when another program holds it), then listen."""
@@ -108,23 +110,36 @@ class X11Keys:
                           onerror=taken)
         self._events.sync()
         if taken.get_error() is not None:
-            self.close()
+            self._close()
             raise HotkeyError(f"hotkey {self._combination!r} is taken by another program; "
                               "choose another one in the settings")
-        self._wake_read, self._wake_write = os.pipe()
-        threading.Thread(target=self._listen, name="face2emoji-x11-hotkey", daemon=True).start()
+        self._thread.start()
 
     def stop(self) -> None:
-        os.write(self._wake_write, b"x")
+        """Wake the thread, which ends by closing its connections (that ungrabs), and wait."""
+        if self._thread.is_alive():
+            os.write(self._wake_write, b"x")
+            self._thread.join(timeout=5)
+        self._close()
 
     def held(self) -> bool:
         """Whether a modifier or the hotkey's own key is still down (the worker thread asks)."""
         down = self._probe.query_keymap()
         return any(down[code // 8] & (1 << code % 8) for code in self._watched)
 
-    def close(self) -> None:
+    def _close(self) -> None:
+        self._close_connections()
+        for end in (self._wake_read, self._wake_write):
+            if end >= 0:
+                os.close(end)
+        self._wake_read = self._wake_write = -1
+
+    def _close_connections(self) -> None:
         for connection in (self._events, self._probe):
-            connection.close()
+            try:
+                connection.close()
+            except (error.ConnectionClosedError, OSError):  # closed, or the X server is gone
+                pass
 
     def _lock_variants(self) -> list[int]:
         """The hotkey with Caps Lock and Num Lock off and on: X matches those masks too."""
@@ -151,9 +166,7 @@ class X11Keys:
         except error.ConnectionClosedError:
             log.warning("the X server closed the connection: no hotkey from now on")
         finally:
-            os.close(self._wake_read)
-            os.close(self._wake_write)
-            self.close()
+            self._close_connections()
 
     def _read_events(self) -> None:
         events = [self._events.next_event() for _ in range(self._events.pending_events())]
