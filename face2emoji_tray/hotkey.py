@@ -35,6 +35,8 @@ class Keys(Protocol):
 
 
 class Hotkey:
+    """The one object the app holds: Hotkey(combination, action).start() ... .stop()."""
+
     def __init__(self, combination: str, action: Callable[[], None]) -> None:
         self._presses: queue.Queue[float | None] = queue.Queue()
         self._action = action
