@@ -17,9 +17,10 @@ RUN_DEBS := xdotool xclip wtype wl-clipboard gir1.2-gtk-3.0 gir1.2-ayatanaappind
             libgirepository1.0-dev libcairo2-dev pkg-config
 # What the tests add: a virtual X server, a tray host, a notification daemon, a session bus,
 # Tk for a real text field, Debian's Chromium for the web page, and a headless Wayland
-# session (sway) with a Wayland text field (foot).
+# session (sway) with a Wayland text field (foot); GNOME's shortcut schema, to run the
+# gsettings line `doctor` gives under Wayland.
 TEST_DEBS := $(RUN_DEBS) xvfb xsel trayer dunst dbus dbus-x11 x11-utils python3-tk chromium \
-             sway foot
+             sway foot libglib2.0-bin gnome-settings-daemon-common
 ARGS ?=
 
 .PHONY: run test python debs-run debs-test clean

@@ -2,7 +2,8 @@
 
 Each part can fail on its own (no camera, no display, no tray host, no hotkey, no typing
 tool) and the rest keeps running; every fault is one line in the log and in the tray's
-status.
+status. What the user must do about a missing part (bind `face2emoji type-now` under
+Wayland, add a tray host) is also said once in a desktop notification.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import platformdirs
 
-from face2emoji_tray import autostart, config as config_mod, profile, typers
+from face2emoji_tray import autostart, config as config_mod, desktop, profile, typers
 from face2emoji_tray.camera import Source
 from face2emoji_tray.classifier import EYE_MODEL, Classifier, loaded
 from face2emoji_tray.engine import Engine
@@ -54,6 +55,7 @@ class App:
                  eye_model: Path | Classifier = EYE_MODEL) -> None:
         self.config, self.config_path = config, config_path
         self.problems = list(problems)  # lasting faults to show beside the live status
+        self.notes: list[str] = []  # advice to show beside it (the icon still shows the emoji)
         self.autostart = autostart.for_platform()
         self._quit = threading.Event()
         self._typing = threading.Lock()
@@ -104,7 +106,8 @@ class App:
             self.autostart.disable()
 
     def describe(self, confidence: bool = True) -> str:
-        return "; ".join([self.engine.status().describe(confidence), *self.problems])
+        status = self.engine.status().describe(confidence)
+        return "; ".join([status, *self.problems, *self.notes])
 
     def command(self, command: str) -> str:
         if command == "type":
@@ -154,7 +157,20 @@ class App:
             log.info("quit")
         return 0
 
+    @staticmethod
+    def _notify(body: str) -> None:
+        """A desktop notification, in a thread: a slow notification service must not hold
+        up the start (D-Bus may first have to start it)."""
+        threading.Thread(target=desktop.notify, args=("Face2Emoji", body), daemon=True,
+                         name="face2emoji-notify").start()
+
     def _start_hotkey(self, combination: str):
+        if desktop.wayland():  # XWayland's DISPLAY would start an X hotkey that never fires
+            advice = [desktop.NO_HOTKEY, *desktop.bind_advice(combination)]
+            self.notes.append(advice[0])
+            log.warning("; ".join(advice))
+            self._notify("\n".join(advice))
+            return None
         from face2emoji_tray.hotkey import Hotkey, HotkeyError
 
         try:
@@ -172,6 +188,10 @@ class App:
 
         if sys.platform.startswith("linux") and not session_bus_reachable():
             self._run_without_tray("no tray icon (no D-Bus session bus)")
+            return
+        if desktop.tray_host()[0] is False:  # the icon would be invisible: say so, once
+            self._notify(desktop.NO_TRAY_HOST)
+            self._run_without_tray(desktop.NO_TRAY_HOST)
             return
         try:
             self.attach(Tray(self))

@@ -8,8 +8,9 @@
     face2emoji type-now | status | pause | resume | quit                 ask the running app
     face2emoji web [--port N] [--no-browser] [--calibrate]               the local preview page
 
-Exit codes: 0 fine; 1 a failed check, an unreadable image, or no running app to ask;
-2 bad usage; 3 a model file is missing or broken; 4 the tray app is already running.
+Exit codes: 0 fine; 1 a failed check, an unreadable image, no running app to ask, or the
+preview's port taken by another program; 2 bad usage; 3 a model file is missing or broken;
+4 the tray app is already running.
 """
 from __future__ import annotations
 
@@ -69,9 +70,10 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from face2emoji_tray import images
     from face2emoji_tray.classifier import Classifier
     from face2emoji_tray.config import load
+    from face2emoji_tray.profile import typed
     from face2emoji_tray.recognizer import Recognizer
 
-    emoji = load()[0].emoji
+    settings = load()[0].emoji
     model = Classifier(args.model)
     recognizer = Recognizer(model, profile=chosen_profile(args, model))
     code = 0
@@ -83,15 +85,16 @@ def cmd_predict(args: argparse.Namespace) -> int:
             code = EXIT_ERROR
             continue
         label = reading.label()
+        emoji = None if label is None else typed(label, settings, recognizer.profile)
         if args.json:
-            print(json.dumps({"path": str(path), "label": label, "emoji": emoji.get(label),
+            print(json.dumps({"path": str(path), "label": label, "emoji": emoji,
                               "probs": reading.probs, "faces": reading.faces}, ensure_ascii=False))
         elif label is None:
             print(f"{path}: no face found" + (f" ({reading.note})" if reading.note else ""))
         else:
             top = sorted(reading.probs.items(), key=lambda kv: -kv[1])
             more = f"  [{reading.faces} faces: the largest]" if reading.faces > 1 else ""
-            print(f"{path}: {emoji[label]} {label}  " +
+            print(f"{path}: {emoji} {label}  " +
                   " ".join(f"{c} {p:.0%}" for c, p in top) + more)
     recognizer.close()
     return code
@@ -109,6 +112,27 @@ def labelled_images(folder: Path) -> list[tuple[Path, str]]:
             print(f"skipping {sub.name}/: not one of our classes", file=sys.stderr)
             continue
         out += [(f, cls) for f in images.walk([sub])]
+    return out
+
+
+def faces_in(folder: Path, classes: tuple[str, ...]) -> list[tuple[Path, str]]:
+    """DIR/<face>/image → (image, face): one of the model's `classes` (FER2013 names too),
+    the wink, or any other name: a taught face of that name. Other built-in names and names
+    that cannot be a face's are reported and skipped."""
+    from face2emoji_tray import images
+    from face2emoji_tray.emoji import RESERVED, name_problem, our_class
+    from face2emoji_tray.profile import WINK
+
+    out = []
+    for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
+        face = our_class(sub.name) or sub.name
+        if why := name_problem(face):  # the name itself may hold control characters
+            print(f"skipping a folder: {why}", file=sys.stderr)
+            continue
+        if face in RESERVED and face not in (*classes, WINK):
+            print(f"skipping {sub.name}/: built in, not taught from photos", file=sys.stderr)
+            continue
+        out += [(f, face) for f in images.walk([sub])]
     return out
 
 
@@ -138,6 +162,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     recognizer.close()
     rows = tuple(c for c in CLASSES if c in truth)
     cols = tuple(c for c in CLASSES if c in truth or c in predicted)
+    cols += tuple(sorted({p for p in predicted if p not in CLASSES and p != evaluate.NO_FACE}))
     cols += (evaluate.NO_FACE,) if evaluate.NO_FACE in predicted else ()
     cm = evaluate.confusion(truth, predicted, rows, cols)
     result = evaluate.scores(cm, rows, cols)
@@ -148,8 +173,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    """Photos of one person in DIR/<class>/ → a profile of their faces."""
+    """Photos of one person in DIR/<face>/ → a profile of their faces (a folder that is not
+    a class teaches a face of that name)."""
     from face2emoji_tray import images, profile
+    from face2emoji_tray.config import load as load_settings
     from face2emoji_tray.recognizer import Recognizer
 
     target = args.profile or profile.default_path()
@@ -164,10 +191,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         return fail(f"{args.model}: this model has no features output; export it again", EXIT_MODEL)
     features: dict[str, list] = {}
     eyes: dict[str, list] = {}  # per class, the eye readings: the wink against the rest
-    for path, cls in labelled_images(args.dir):
-        if cls not in recognizer.classifier.classes and cls != profile.WINK:
-            print(f"{path}: skipped: {cls} is not one of the faces", file=sys.stderr)
-            continue
+    for path, cls in faces_in(args.dir, recognizer.classifier.classes):
         try:
             reading = recognizer.read(images.read(path), whole_image=args.face_crop)
         except images.ImageError as exc:
@@ -184,15 +208,27 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             continue
         features.setdefault(cls, []).append(reading.features)
     recognizer.close()
-    built = profile.Profile.build(recognizer.classifier.sha256, features, eyes)
+    try:
+        built = profile.Profile.build(recognizer.classifier.sha256, features, eyes)
+    except ValueError as exc:
+        return fail(f"{args.dir}: {exc}", EXIT_USAGE)
     if built.unlearned:
         print(f"{args.dir / profile.WINK}: {built.unlearned}", file=sys.stderr)
+    if built.taught and not built.active:
+        return fail(f"{args.dir}: a taught face is told from your own faces: add photos of at "
+                    f"least {profile.MIN_CLASSES} of {', '.join(recognizer.classifier.classes)}")
     if not built.useful:
         return fail(f"{args.dir}: usable photos of {len(built.prototypes)} class(es); a profile "
                     f"needs at least {profile.MIN_CLASSES}, or a wink")
+    settings = load_settings()[0].emoji
     for cls, n in built.photos.items():
         print(f"{cls}: {n} photo{'s' * (n != 1)}")
-    print(f"wrote {profile.save(built, target)}")
+    for name, face in built.taught.items():
+        print(f"{name}: {face.photos} photo{'s' * (face.photos != 1)}, taught: types "
+              f"{profile.typed(name, settings, built)}")
+    kept = profile.set_aside(target)  # a damaged file is replaced, its bytes kept beside it
+    print(f"wrote {profile.save(built, target)}"
+          + (f" (the unreadable file there is kept as {kept.name})" if kept else ""))
     return 0
 
 
@@ -215,9 +251,13 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_web(args: argparse.Namespace) -> int:
     from face2emoji_tray import web
+    from face2emoji_tray.web.runtime import PreviewError
 
-    return web.serve(args.port, args.model, open_browser=not args.no_browser,
-                     calibrate=args.calibrate)
+    try:
+        return web.serve(args.port, args.model, open_browser=not args.no_browser,
+                         calibrate=args.calibrate)
+    except PreviewError as exc:  # e.g. another program on the port: nothing opened
+        return fail(str(exc))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -251,7 +291,9 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_eval)
     p = sub.add_parser("calibrate", parents=[model],
                        help="teach it your faces from photos in DIR/<class>/ (one each is "
-                            "enough; DIR/wink/ teaches your wink)")
+                            "enough; DIR/wink/ teaches your wink; any other DIR/<name>/, e.g. "
+                            "DIR/🤢/, teaches a face of that name, typing the settings' [emoji] "
+                            "entry for it or else the name)")
     p.add_argument("dir", type=Path, nargs="?", metavar="DIR")
     p.add_argument("--profile", type=Path, help="write this file (default: your own profile)")
     p.add_argument("--forget", action="store_true", help="delete the profile")

@@ -17,7 +17,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10: the same parser from PyPI (setup.cfg installs it)
     import tomli as tomllib
 
-from face2emoji_tray.emoji import CLASSES, DEFAULT_EMOJI
+from face2emoji_tray.emoji import CLASSES, DEFAULT_EMOJI, name_problem
 
 APP = "face2emoji"
 CONFIG_FILE = Path(platformdirs.user_config_dir(APP)) / "config.toml"
@@ -36,7 +36,7 @@ class Config:
     fallback: str = ""  # typed when there is no face or no confident emoji ("" types nothing)
     typer: str = "auto"
     web_port: int = 8765
-    emoji: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_EMOJI))
+    emoji: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_EMOJI))  # + taught names
 
 
 def valid_hotkey(text: str) -> bool:
@@ -64,10 +64,12 @@ def _check(name: str, value, default) -> str | None:
 
 
 def _emoji(table, problems: list[str]) -> dict[str, str]:
+    """Per class, and per taught face by its name (profile.py), the text it types."""
     out = dict(DEFAULT_EMOJI)
     for cls, text in table.items():
-        if cls not in CLASSES:
-            problems.append(f"[emoji] {cls!r} is not a class ({', '.join(CLASSES)})")
+        if cls not in CLASSES and (why := name_problem(cls)):
+            problems.append(f"[emoji] {cls!r} names no class ({', '.join(CLASSES)}) and cannot "
+                            f"name a taught face: {why}")
         elif not isinstance(text, str) or not text:
             problems.append(f"[emoji] {cls} should be a non-empty string")
         else:

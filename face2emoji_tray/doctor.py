@@ -16,8 +16,9 @@ from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
-from face2emoji_tray import typers
+from face2emoji_tray import desktop, typers
 from face2emoji_tray.classifier import EXPRESSION_MODEL, EYE_MODEL, MODELS, Classifier, ModelError
+from face2emoji_tray.config import load as load_config
 
 DIST = "face2emoji-tray"
 RESTORE = "reinstall face2emoji-tray (in a checkout: `git checkout models/`)"
@@ -34,7 +35,7 @@ class Check:
     def line(self) -> str:
         word = "OK  " if self.ok else ("FAIL" if self.needed else "WARN")
         hint = f"  → {self.hint}" if not self.ok and self.hint else ""
-        return f"{word} {self.name:<22} {self.detail}{hint}"
+        return f"{word} {self.name:<22} {self.detail}{hint}".replace("\n", "\n" + " " * 6)
 
 
 def check_python() -> Check:
@@ -105,27 +106,24 @@ def check_display() -> Check:
 
 
 def check_tray_host() -> Check:
-    """X11: someone owns the system-tray selection (or a StatusNotifier host on the bus)."""
-    where = typers.desktop()
-    if where in ("windows", "macos"):
-        return Check("tray host", True, "built into the desktop", needed=False)
-    if where == "none":
+    """A StatusNotifierWatcher on the session bus, or an X system tray (desktop.tray_host)."""
+    if typers.desktop() == "none":
         return Check("tray host", False, "no display", needed=False)
-    if where != "x11":
-        return Check("tray host", False, f"cannot check on {where}", needed=False,
-                     hint="GNOME needs the AppIndicator extension")
-    try:
-        from Xlib import X, display
+    found, detail = desktop.tray_host()
+    if found:
+        return Check("tray host", True, detail, needed=False)
+    return Check("tray host", False, detail, needed=False,
+                 hint="GNOME: add the AppIndicator extension; without an icon the hotkey and "
+                      f"`{desktop.TYPE_NOW}` still work")
 
-        d = display.Display()
-        owner = d.get_selection_owner(d.intern_atom(f"_NET_SYSTEM_TRAY_S{d.get_default_screen()}"))
-        d.close()
-    except Exception as exc:  # Xlib raises many kinds when the server is unreachable
-        return Check("tray host", False, f"X server unreachable ({exc})", needed=False)
-    if owner == X.NONE:
-        return Check("tray host", False, "no system tray on this desktop", needed=False,
-                     hint="use `face2emoji type-now`, or add a tray (GNOME: AppIndicator extension)")
-    return Check("tray host", True, "system tray found")
+
+def check_hotkey(combination: str | None = None) -> Check:
+    """Under Wayland no global hotkey: say how to bind `face2emoji type-now` instead."""
+    combination = combination or load_config()[0].hotkey
+    if desktop.wayland():
+        return Check("hotkey", False, desktop.NO_HOTKEY, needed=False,
+                     hint="\n".join(desktop.bind_advice(combination, gnome_line=True)))
+    return Check("hotkey", True, f"{combination} (global)", needed=False)
 
 
 def check_camera(index: int = 0) -> Check:
@@ -157,8 +155,8 @@ def check_typing() -> Check:
 
 def run(camera: int = 0) -> list[Check]:
     return [check_python(), *check_dependencies(), check_model(EXPRESSION_MODEL),
-            check_model(EYE_MODEL), check_display(), check_tray_host(), check_camera(camera),
-            check_typing()]
+            check_model(EYE_MODEL), check_display(), check_tray_host(), check_hotkey(),
+            check_camera(camera), check_typing()]
 
 
 def main(camera: int = 0) -> int:

@@ -24,3 +24,24 @@ def our_class(name: str) -> str | None:
     """A dataset's class name in our vocabulary, or None if we have no such class."""
     name = ALIASES.get(name.lower(), name.lower())
     return name if name in CLASSES else None
+
+
+# A taught face (profile.py) is named by the person: any text, an emoji most often ("🤢",
+# "👨‍👩‍👧": zero-width joiners and variation selectors are format characters, allowed).
+RESERVED = CLASSES + ("sleepy",)  # built in: never a taught face's name
+MAX_NAME = 32  # characters: the longest emoji ZWJ sequences are 10
+
+
+def name_problem(name: object) -> str:
+    """Why `name` cannot name a taught face or be typed for one ('' when it can): it ends up
+    in a menu line, a JSON file and keystrokes, so no control characters or line breaks."""
+    import unicodedata  # only the names of taught faces need it
+
+    if not isinstance(name, str) or not name.strip():
+        return "an empty name"
+    if len(name) > MAX_NAME:
+        return f"a name of {len(name)} characters (at most {MAX_NAME})"
+    if name != name.strip() or any(unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp")
+                                   for ch in name):
+        return f"a name with control characters or spaces around it ({name!r})"
+    return ""

@@ -4,9 +4,11 @@ It publishes the latest State and a one-line status; the tray, the hotkey and th
 socket only read them, so nothing they do can block the camera, and the camera can never
 block them. Frames are read in one more thread (camera.FrameReader), so a camera stuck
 inside read() cannot keep the watcher from pausing (the device is released, its light goes
-off), from reporting the stall, or from stopping. Any fault — the camera's, the models', an
-error OpenCV, mediapipe or ONNX Runtime raises — is logged in one line, shown as the status
-(the tray's first menu line), and retried with back-off: the watcher never dies of one.
+off), from reporting the stall, or from stopping. Pause, resume and stop are a Wish the
+loop asks, so they end in the state asked for last, however fast they come. Any fault —
+the camera's, the models', an error OpenCV, mediapipe or ONNX Runtime raises — is logged in
+one line, shown as the status (the tray's first menu line), and retried with back-off: the
+watcher never dies of one.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ import numpy as np
 from face2emoji_tray.camera import Backoff, CameraError, FrameReader, Source
 from face2emoji_tray.config import Config
 from face2emoji_tray.face import FaceError
-from face2emoji_tray.profile import Watcher
+from face2emoji_tray.profile import Watcher, typed
 from face2emoji_tray.recognizer import Reading, Recognizer
 from face2emoji_tray.smoother import EXPRESSION, Smoother, State
 
@@ -46,6 +48,45 @@ def fault_message(exc: Exception) -> str:
     if isinstance(exc, (CameraError, FaceError, StageError)):
         return str(exc)
     return f"unexpected error ({one_line(exc)})"
+
+
+WATCH, PAUSE, STOP = "watch", "pause", "stop"
+
+
+class Wish:
+    """What the watcher should be doing — WATCH, PAUSE or STOP — as asked last.
+
+    Asking takes effect at once, under a Condition, and never waits on the camera or the
+    tray: the watcher loop reconciles the device with the wish on its own time. Its waits
+    last while the wish is still what it is doing (a level, not a change to catch), so a
+    pause and a resume that land before the loop looks, or while it releases the camera and
+    redraws the tray, are neither lost nor left waiting: it ends in the state asked for
+    last. STOP is final."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._now = WATCH
+
+    @property
+    def now(self) -> str:
+        return self._now
+
+    def ask(self, wish: str) -> None:
+        with self._changed:
+            if self._now != STOP:
+                self._now = wish
+            self._changed.notify_all()
+
+    def poke(self) -> None:
+        """Something else a wait may be for has happened (the camera gave a frame)."""
+        with self._changed:
+            self._changed.notify_all()
+
+    def wait(self, doing: str, seconds: float | None,
+             done: Callable[[], bool] = lambda: False) -> None:
+        """Wait up to `seconds` (None: no limit) while the wish is `doing` and not `done()`."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._now != doing or done(), seconds)
 
 
 @dataclass(frozen=True)
@@ -73,9 +114,7 @@ class Engine:
         self._on_change = on_change or (lambda status: None)
         self._smoother = Smoother(config.window, config.threshold, wink_hold=config.wink_hold)
         self._lock = threading.Lock()  # the state that status() reads
-        self._signal = threading.Condition()  # pause, resume, stop, or a frame has come
-        self._stop = threading.Event()
-        self._paused = False
+        self._wish = Wish()  # watch, pause or stop: what the loop brings the camera to
         self._problem = ""
         self._published: str | None = None
         self._thread = threading.Thread(target=self._run, name="face2emoji-engine", daemon=True)
@@ -85,45 +124,37 @@ class Engine:
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        self._notify()
+        self._wish.ask(STOP)
         self._thread.join(timeout)
 
     def set_paused(self, paused: bool) -> None:
-        with self._lock:
-            self._paused = paused
-        self._notify()
+        """Takes effect at once for status() and emoji_now(); the camera follows."""
+        self._wish.ask(PAUSE if paused else WATCH)
 
     @property
     def paused(self) -> bool:
-        return self._paused
+        return self._wish.now == PAUSE
 
     # --- reading (any thread) ---
     def status(self) -> Status:
         with self._lock:
             state = self._smoother.state(time.monotonic())
             note = self._profiles.note if self._profiles is not None else ""
-            return Status(state, self._problem, self._paused, note)
+            return Status(state, self._problem, self.paused, note)
 
     def emoji_now(self) -> tuple[str, str]:
         """(text to type, why): the current emoji, else the configured fallback ("" = none)."""
         status = self.status()
         if status.paused or status.problem or status.state.kind != EXPRESSION:
             return self.config.fallback, status.describe()
-        return self.config.emoji[status.state.label], status.describe()
+        mine = self._recognizer.profile if self._recognizer is not None else None
+        return typed(status.state.label, self.config.emoji, mine), status.describe()
 
     # --- the thread ---
-    def _notify(self) -> None:
-        with self._signal:
-            self._signal.notify_all()
-
     def _wait(self, seconds: float | None, done: Callable[[], bool] = lambda: False) -> None:
-        """Wait up to `seconds` (None: no limit) for `done()`; a pause, a resume or a stop
-        cuts the wait short."""
-        paused = self._paused
-        with self._signal:
-            self._signal.wait_for(
-                lambda: done() or self._stop.is_set() or self._paused != paused, seconds)
+        """While watching: wait up to `seconds` (None: no limit) for `done()`; a pause or a
+        stop cuts the wait short."""
+        self._wish.wait(WATCH, seconds, done)
 
     def _publish(self) -> None:
         """Tell the tray, only when what it shows changes. Its icon and menu line follow the
@@ -140,11 +171,11 @@ class Engine:
             log.warning("the tray could not be updated: %s", one_line(exc))
 
     def _run(self) -> None:
-        reader = FrameReader(self.source, self._notify)
+        reader = FrameReader(self.source, self._wish.poke)
         backoff, tick = Backoff(), time.monotonic()
         try:
-            while not self._stop.is_set():
-                if self._paused:
+            while (wish := self._wish.now) != STOP:
+                if wish == PAUSE:
                     self._rest()
                     continue
                 try:
@@ -162,13 +193,14 @@ class Engine:
             log.info("engine stopped, camera released")
 
     def _rest(self) -> None:
-        """Paused: release the device now, even while a read is stuck in it, and wait."""
+        """Paused: release the device now, even while a read is stuck in it, and wait for as
+        long as the wish is to be paused (a resume that came meanwhile ends it at once)."""
         self.source.release()
         with self._lock:
             self._smoother.reset()
             self._problem = ""
         self._publish()
-        self._wait(None)
+        self._wish.wait(PAUSE, None)
 
     def _watch(self, reader: FrameReader) -> bool:
         """One frame through the pipeline; False when a pause or a stop came first."""
@@ -225,7 +257,7 @@ class Engine:
             reader.ask()
             deadline = time.monotonic() + STALL
             while not reader.answered:
-                if self._paused or self._stop.is_set():
+                if self._wish.now != WATCH:
                     return None
                 left = deadline - time.monotonic()
                 if left <= 0:

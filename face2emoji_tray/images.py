@@ -1,8 +1,11 @@
 """Decode image files and uploads into frames, with clear one-line errors.
 
-Pillow decodes (it checks dimensions before decoding, so an image bomb is refused cheaply,
-reports truncated files, and applies EXIF orientation as phones expect); the result is an
-8-bit BGR array, the face stage's input.
+Pillow decodes (it reports truncated files and applies EXIF orientation as phones expect);
+the result is an 8-bit BGR array, the face stage's input. Memory is bounded before decoding:
+the header's size is read first (Image.open is lazy) and an image over MAX_PIXELS or MAX_SIDE
+is refused without decoding it; a JPEG is decoded already scaled down (draft: the DCT gives
+1/2, 1/4 or 1/8 for almost nothing), other formats are scaled to WORK_SIDE right after
+decoding. The CLI's predict/eval/calibrate and the preview page share this one decode.
 """
 from __future__ import annotations
 
@@ -13,43 +16,63 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-MAX_SIDE = 12_000  # refuse larger images: a 12k x 12k RGB frame is already 430 MB
-WORK_SIDE = 1920  # larger images are scaled down before the face stage
+WORK_SIDE = 1920  # larger images are scaled down to this before the face stage
+MAX_PIXELS = 40_000_000  # 40 MP, a 7300x5500 camera photo: 160 MB decoded at 4 bytes a pixel
+MAX_SIDE = 12_000  # either side: a panorama strip beyond this is no face photo either
+WIDE_GRAY = ("I;16", "I;16B", "I;16L", "I")  # 16/32-bit gray, which Pillow cannot scale
 
 
 class ImageError(ValueError):
     """The file or upload is not an image we can use."""
 
 
-def decode(data: bytes, max_side: int = MAX_SIDE) -> np.ndarray:
+class TooLarge(ImageError):
+    """More pixels than MAX_PIXELS or MAX_SIDE allow: refused before decoding."""
+
+
+def _opened(data: bytes) -> Image.Image:
+    """The image with only its header read, refused when its size is beyond the caps."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        img = Image.open(io.BytesIO(data))
+    width, height = img.size
+    if width * height > MAX_PIXELS or max(width, height) > MAX_SIDE:
+        raise TooLarge(f"image too large: {width}x{height} (at most "
+                         f"{MAX_PIXELS / 1e6:.0f} MP and {MAX_SIDE} px a side)")
+    if min(width, height) < 1:
+        raise ImageError("image has no pixels")
+    return img
+
+
+def _eight_bit(img: Image.Image) -> Image.Image:
+    """16/32-bit gray → 8-bit gray keeping the top 8 bits in use (a 12-bit sensor's image
+    is not black); Pillow cannot scale those modes, so this comes before the thumbnail."""
+    arr = np.asarray(img)
+    if arr.dtype.kind == "i":
+        arr = arr.clip(min=0)
+    shift = max(int(arr.max()).bit_length() - 8, 0)
+    return Image.fromarray((arr >> shift).astype(np.uint8))
+
+
+def decode(data: bytes) -> np.ndarray:
     """Encoded bytes → BGR uint8 (H, W, 3), scaled to at most WORK_SIDE."""
     if not data:
         raise ImageError("empty file")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(data))
-            if max(img.size) > max_side:
-                raise ImageError(f"image too large: {img.size[0]}x{img.size[1]} "
-                                 f"(at most {max_side} px a side)")
-            if min(img.size) < 1:
-                raise ImageError("image has no pixels")
-            img = ImageOps.exif_transpose(img)
-            img.load()
+        img = _opened(data)
+        if img.mode in WIDE_GRAY:
+            img = _eight_bit(img)
+        img.thumbnail((WORK_SIDE, WORK_SIDE))  # a JPEG's draft: decoded at the reduced size
+        ImageOps.exif_transpose(img, in_place=True)
+        rgb = np.asarray(img.convert("RGB"))
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageError(f"image too large (over {Image.MAX_IMAGE_PIXELS:,} pixels)") from None
+        raise TooLarge(f"image too large (over {Image.MAX_IMAGE_PIXELS:,} pixels)") from None
     except UnidentifiedImageError:
         raise ImageError("not an image, or a format we cannot read") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageError(f"corrupt or truncated image ({str(exc).splitlines()[0][:80]})") from None
-    if img.mode in ("I;16", "I;16B", "I;16L", "I"):  # 16/32-bit gray: keep the top 8 used bits
-        arr = np.asarray(img).astype(np.int64).clip(min=0)
-        shift = max(int(arr.max()).bit_length() - 8, 0)
-        img = Image.fromarray((arr >> shift).astype(np.uint8))
-    img.thumbnail((WORK_SIDE, WORK_SIDE))
-    rgb = np.asarray(img.convert("RGB"))
     return np.ascontiguousarray(rgb[..., ::-1])
 
 

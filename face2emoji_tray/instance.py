@@ -1,10 +1,12 @@
 """One running app per user, and a way to talk to it: a Unix socket only this user can open.
 
-The socket lives in a private folder (0700) of the user's runtime directory. A second
-`face2emoji` finds it answering and says the app is already running; `face2emoji type-now`
-sends it "type" (bind that command to a desktop shortcut where a global hotkey cannot be
-grabbed, as on GNOME or KDE under Wayland). A socket left by a crash does not answer and
-is replaced.
+The socket lives in a private folder (0700) of the user's runtime directory, beside a lock
+file. Whoever holds the lock (fcntl.flock; msvcrt.locking on Windows) is the running app: a
+second `face2emoji` cannot take it and says the app is already running, however close
+together the two start. The kernel drops the lock when its process dies, so a killed app's
+lock file and socket stand in no one's way: the next app takes the lock and replaces the
+socket. `face2emoji type-now` sends the socket "type" (bind that command to a desktop
+shortcut where a global hotkey cannot be grabbed, as under Wayland).
 """
 from __future__ import annotations
 
@@ -13,10 +15,14 @@ import socket
 import socketserver
 import threading
 from pathlib import Path
-from typing import Callable
+from typing import IO, Callable
 
 import platformdirs
 
+if os.name == "nt":
+    import msvcrt
+else:
+    import fcntl
 
 
 def socket_path() -> Path:
@@ -40,12 +46,20 @@ def ask(command: str, path: Path | None = None, timeout: float = 10.0) -> str:
         return s.makefile(encoding="utf-8").readline().rstrip("\n")
 
 
-def _answers(path: Path) -> bool:
+def _lock(path: Path) -> IO[bytes]:
+    """The open lock file, locked for as long as it stays open; AlreadyRunning when another
+    process holds it."""
+    f = open(path, "a+b")  # noqa: SIM115 — held open for the app's life
     try:
-        ask("status", path, timeout=2.0)
+        if os.name == "nt":
+            f.seek(0)
+            msvcrt.locking(f.fileno(), msvcrt.LK_NBLCK, 1)
+        else:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
-        return False
-    return True
+        f.close()
+        raise AlreadyRunning(f"Face2Emoji is already running (it holds {path})") from None
+    return f
 
 
 class ControlServer:
@@ -55,10 +69,8 @@ class ControlServer:
         self.path = path = path or socket_path()
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chmod(path.parent, 0o700)
-        if path.exists():
-            if _answers(path):
-                raise AlreadyRunning(f"Face2Emoji is already running (socket {path})")
-            path.unlink()
+        self._lock = _lock(path.with_name("instance.lock"))
+        path.unlink(missing_ok=True)  # a killed app's: the lock says no one serves it
 
         class Handler(socketserver.StreamRequestHandler):
             def handle(self) -> None:
@@ -69,7 +81,8 @@ class ControlServer:
         old = os.umask(0o077)
         try:
             self._server = socketserver.ThreadingUnixStreamServer(str(path), Handler)
-        except OSError as exc:  # another instance won a start-up race, or a read-only dir
+        except OSError as exc:  # a read-only or full runtime dir
+            self._lock.close()
             raise AlreadyRunning(f"cannot open the control socket {path} ({exc.strerror})") \
                 from None
         finally:
@@ -86,3 +99,4 @@ class ControlServer:
             self._server.shutdown()
         self._server.server_close()
         self.path.unlink(missing_ok=True)
+        self._lock.close()  # last: the next app may take over only once the socket is gone

@@ -16,6 +16,19 @@ the strongest blend whose cost to a class left out of the profile stays within 2
 show (233 of 249, against 184 without a profile). Centring the similarities on the person's
 mean prototype was tried and did no better.
 
+A profile may also hold taught faces: faces the model has no class for (a tongue out 😛,
+disgust 🤢), each a prototype like the built-in ones, with its name and the emoji it types. A
+taught face takes probability only when the frame is clearly closer to it than to the person's
+own built-in faces: its share is
+
+    gate = sigmoid((max sim(taught) - max sim(built-in) - MARGIN) / TEMPERATURE) * P_cal
+
+(the global model's mass on the calibrated classes, so a face the global model reads as a class
+the person did not calibrate does not become a taught one), split among the taught faces by the
+same softmax, and the built-in reading is scaled by 1 - gate. MARGIN was chosen on TCCE
+performers 01–20 (`python -m training.calibration --grid`): the smallest margin that reads at
+most 5% of a person's other faces as their taught disgust.
+
 A profile may also hold the person's own wink (eyes.PersonalWink: which eye, and thresholds
 between their wink and their other faces), learned from the eye readings of the frames they
 showed; a wink is then theirs or the everyone-rule's (`python -m training.winks --personal`).
@@ -23,11 +36,13 @@ showed; a wink is then theirs or the everyone-rule's (`python -m training.winks 
 from __future__ import annotations
 
 import base64
+import errno
 import json
 import os
+import stat
 import time
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,20 +50,25 @@ import numpy as np
 import platformdirs
 
 from face2emoji_tray.classifier import EYE_MODEL, file_sha256
-from face2emoji_tray.emoji import FACE_CLASSES
+from face2emoji_tray.emoji import FACE_CLASSES, RESERVED, name_problem
 from face2emoji_tray.eyes import Eyes, PersonalWink
 
 if TYPE_CHECKING:
     from face2emoji_tray.classifier import Classifier
 
-FORMAT = 1
+FORMAT = 2  # 2: taught faces; a format 1 file (none) still loads
+FORMATS = (1, 2)
 BLEND = 0.7  # weight of the person's prototypes against the global model
 TEMPERATURE = 0.05  # softmax temperature over cosine similarities
 MIN_CLASSES = 2  # one calibrated class cannot be told from anything: no effect
+MARGIN = 0.04  # cosine similarity a taught face must win by over the nearest built-in face
+MAX_TAUGHT = 20  # taught faces in one profile: more is a damaged or foreign file
+MAX_BYTES = 1 << 20  # a profile of all seven faces is about 25 KB; anything near 1 MB is not one
 
-
-# What a profile file edited by hand or cut short raises while it is read: refused in one line.
-DAMAGED = (ValueError, KeyError, TypeError, AttributeError, OverflowError)
+# What a profile file edited by hand, cut short or made hostile raises while it is read:
+# refused in one line. json raises RecursionError for deep nesting ("[" * 100_000), and
+# UnicodeDecodeError is a ValueError.
+DAMAGED = (ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError)
 
 
 class ProfileError(ValueError):
@@ -76,6 +96,27 @@ def eye_model_sha256() -> str:
 
 
 @dataclass
+class Taught:
+    """A face the model has no class for, as the person showed it."""
+
+    prototype: np.ndarray  # unit-length mean feature direction
+    emoji: str  # what it types unless the settings' [emoji] names it
+    photos: int
+
+
+def _mean_direction(features: list[np.ndarray]) -> np.ndarray:
+    return _unit(np.mean([_unit(f) for f in features], axis=0))
+
+
+def _name_checked(name: str) -> str:
+    """A taught face's name, or ValueError in one line."""
+    why = name_problem(name) or (f"{name!r} is built in" if name in RESERVED else "")
+    if why:
+        raise ValueError(f"a taught face with {why}")
+    return name
+
+
+@dataclass
 class Profile:
     model_sha256: str
     prototypes: dict[str, np.ndarray]  # class → unit-length mean feature direction
@@ -83,15 +124,23 @@ class Profile:
     wink: PersonalWink | None = None
     eyes_sha256: str = ""  # the eye model the wink was taught with
     unlearned: str = ""  # why the wink shown was not learned (not saved)
+    taught: dict[str, Taught] = field(default_factory=dict)  # name → a face of their own
 
     @classmethod
     def build(cls, model_sha256: str, features: dict[str, list[np.ndarray]],
-              eyes: dict[str, list[Eyes]] | None = None) -> "Profile":
-        """Per class, the faces' features (any number ≥ 1) → one prototype each; with the
-        frames' eye readings, the wink (`eyes["wink"]`) against all the other faces."""
-        protos = {c: _unit(np.mean([_unit(f) for f in fs], axis=0))
-                  for c, fs in features.items() if fs and c != WINK}
-        made = cls(model_sha256, protos, {c: len(features[c]) for c in protos})
+              eyes: dict[str, list[Eyes]] | None = None,
+              emoji: dict[str, str] | None = None) -> "Profile":
+        """Per face, its features (any number ≥ 1) → one prototype each: a model class is a
+        built-in face, any other name a taught one (typing `emoji[name]`, else the name);
+        with the frames' eye readings, the wink (`eyes["wink"]`) against all the other faces.
+        A bad taught name raises ValueError."""
+        protos = {c: _mean_direction(fs) for c, fs in features.items()
+                  if fs and c in FACE_CLASSES}
+        taught = {_name_checked(n): Taught(_mean_direction(fs), (emoji or {}).get(n, n), len(fs))
+                  for n, fs in features.items() if fs and n not in FACE_CLASSES and n != WINK}
+        if len(taught) > MAX_TAUGHT:
+            raise ValueError(f"{len(taught)} taught faces (at most {MAX_TAUGHT})")
+        made = cls(model_sha256, protos, {c: len(features[c]) for c in protos}, taught=taught)
         winks = (eyes or {}).get(WINK, [])
         if winks:
             others = [e for c, es in eyes.items() if c != WINK for e in es]
@@ -113,47 +162,68 @@ class Profile:
         """Worth saving: it changes the expressions, or it knows the person's wink."""
         return self.active or self.wink is not None
 
-    def apply(self, classes: tuple[str, ...], probs: np.ndarray, features: np.ndarray) -> np.ndarray:
-        """Global probabilities (classes order) and one face's features → calibrated ones."""
-        if not self.active:
-            return probs
-        names = [c for c in classes if c in self.prototypes]
-        sims = np.stack([self.prototypes[c] for c in names]) @ _unit(features)
-        q = np.exp((sims - sims.max()) / TEMPERATURE)
-        q /= q.sum()
-        idx = [classes.index(c) for c in names]
+    @cached_property
+    def _rows(self) -> tuple[list[str], np.ndarray]:
+        """The calibrated classes, then the taught faces, and their prototypes stacked: one
+        matrix product per frame."""
+        names = [*self.prototypes, *self.taught] if self.active else []
+        rows = [*self.prototypes.values(), *(t.prototype for t in self.taught.values())]
+        return names, (np.stack(rows) if names else np.zeros((0, 0), np.float32))
+
+    def apply(self, classes: tuple[str, ...], probs: np.ndarray,
+              features: np.ndarray) -> dict[str, float]:
+        """Global probabilities (classes order) and one face's features → the person's
+        reading by name: the model's classes, then their taught faces."""
         out = np.array(probs, np.float32, copy=True)
+        names, matrix = self._rows
+        if not names:
+            return dict(zip(classes, map(float, out)))
+        sims = matrix @ _unit(features)
+        mine = len(self.prototypes)
+        idx = [classes.index(c) for c in names[:mine]]
         mass = float(out[idx].sum())
-        out[idx] = (1 - BLEND) * out[idx] + BLEND * mass * q
-        return out
+        out[idx] = (1 - BLEND) * out[idx] + BLEND * mass * _softmax(sims[:mine])
+        reading = dict(zip(classes, map(float, out)))
+        if self.taught:
+            lead = (sims[mine:].max() - sims[:mine].max() - MARGIN) / TEMPERATURE
+            gate = mass / (1.0 + float(np.exp(-np.clip(lead, -50, 50))))
+            reading = {c: p * (1 - gate) for c, p in reading.items()}
+            reading.update(zip(names[mine:], map(float, gate * _softmax(sims[mine:]))))
+        return reading
 
     def to_json(self) -> dict:
         data = {"format": FORMAT, "model_sha256": self.model_sha256, "created": int(time.time()),
                 "classes": {c: {"photos": self.photos[c],
-                                "prototype": base64.b64encode(
-                                    p.astype(np.float16).tobytes()).decode("ascii")}
+                                "prototype": _b64(p)}
                             for c, p in self.prototypes.items()}}
         if self.wink is not None:
             data[WINK] = {"photos": self.photos[WINK], "eye_model_sha256": self.eyes_sha256,
                           **self.wink.to_json()}
+        data["taught"] = {n: {"emoji": t.emoji, "photos": t.photos, "prototype": _b64(t.prototype)}
+                          for n, t in self.taught.items()}
         return data
 
     @classmethod
     def from_json(cls, data: dict) -> "Profile":
         """A profile file's content, checked: a file edited by hand or cut short must be
         refused here, in one line, rather than fail at every frame."""
-        if data.get("format") != FORMAT:
-            raise ValueError(f"format {data.get('format')!r}, expected {FORMAT}")
+        if data.get("format") not in FORMATS:
+            raise ValueError(f"format {data.get('format')!r}, expected one of {FORMATS}")
         protos, photos = {}, {}
         for c, entry in data["classes"].items():
             if c not in FACE_CLASSES:
                 raise ValueError(f"unknown class {c!r}")
-            protos[c] = np.frombuffer(base64.b64decode(entry["prototype"]), np.float16)
+            protos[c] = _from_b64(entry["prototype"])
             photos[c] = int(entry["photos"])
-        sizes = {p.size for p in protos.values()}
+        taught = _taught_from_json(data.get("taught", {}) if data["format"] >= 2 else {})
+        if taught and len(protos) < MIN_CLASSES:
+            raise ValueError(f"taught faces with {len(protos)} of your own faces to tell them "
+                             f"from (at least {MIN_CLASSES})")
+        every = [*protos.values(), *(t.prototype for t in taught.values())]
+        sizes = {p.size for p in every}
         if len(sizes) > 1 or 0 in sizes:
             raise ValueError(f"prototypes of {sorted(sizes)} values")
-        if not all(np.isfinite(p).all() for p in protos.values()):
+        if not all(np.isfinite(p).all() for p in every):
             raise ValueError("prototypes that are not numbers")
         wink, eyes_sha256 = None, ""
         if WINK in data:
@@ -164,15 +234,88 @@ class Profile:
                 raise ValueError(f"a wink of eye model {eyes_sha256!r}")
         elif not protos:
             raise ValueError("no faces and no wink")
+        for t in taught.values():
+            t.prototype = _unit(t.prototype)
         return cls(str(data["model_sha256"]), {c: _unit(p) for c, p in protos.items()}, photos,
-                   wink, eyes_sha256)
+                   wink, eyes_sha256, taught=taught)
+
+
+def typed(name: str, settings: dict[str, str], mine: Profile | None) -> str:
+    """What a face types: the settings' [emoji] entry for it, else a taught face's own emoji,
+    else its name (a folder `🤢/` types 🤢)."""
+    if name in settings:
+        return settings[name]
+    return mine.taught[name].emoji if mine is not None and name in mine.taught else name
+
+
+def _softmax(sims: np.ndarray) -> np.ndarray:
+    q = np.exp((sims - sims.max()) / TEMPERATURE)
+    return q / q.sum()
+
+
+def _b64(prototype: np.ndarray) -> str:
+    return base64.b64encode(prototype.astype(np.float16).tobytes()).decode("ascii")
+
+
+def _from_b64(text: str) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(text), np.float16)
+
+
+def _taught_from_json(entries: dict) -> dict[str, Taught]:
+    """A file's taught faces, each checked (name, emoji, photos); sizes are checked with the
+    built-in prototypes."""
+    if not isinstance(entries, dict) or len(entries) > MAX_TAUGHT:
+        raise ValueError(f"taught faces that are not a table of at most {MAX_TAUGHT}")
+    out = {}
+    for name, entry in entries.items():
+        emoji = entry["emoji"]
+        if why := name_problem(emoji):
+            raise ValueError(f"taught face {name!r} types {why}")
+        photos = int(entry["photos"])
+        if photos < 1:
+            raise ValueError(f"taught face {name!r} from {photos} photos")
+        out[_name_checked(name)] = Taught(_from_b64(entry["prototype"]), emoji, photos)
+    return out
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, read the way a file other programs can write to must be: never
+    through a symbolic link (one in the data folder could point at another user's file or at
+    /dev/zero), only a regular file (not a FIFO or a device: O_NONBLOCK keeps a FIFO from
+    blocking the open), and at most MAX_BYTES, checked before and while reading. ValueError
+    for such a file (it is no profile), OSError when it cannot be read."""
+    nofollow = getattr(os, "O_NOFOLLOW", 0)
+    if not nofollow and Path(path).is_symlink():  # Windows has no O_NOFOLLOW
+        raise ValueError("a symbolic link, not a file")
+    flags = os.O_RDONLY | nofollow | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ValueError("a symbolic link, not a file") from None
+        raise
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ValueError("not a regular file")
+        if st.st_size > MAX_BYTES:
+            raise ValueError(f"{st.st_size} bytes, more than a profile's {MAX_BYTES}")
+        data = f.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:  # it grew while being read
+        raise ValueError(f"more than a profile's {MAX_BYTES} bytes")
+    return data
+
+
+def _parse(path: Path) -> Profile:
+    """The profile file's content, checked; OSError or one of DAMAGED otherwise."""
+    return Profile.from_json(json.loads(read_bytes(path).decode("utf-8")))
 
 
 def load(path: Path, model: "Classifier") -> Profile:
     """The profile at `path`, checked against the model in use (its SHA-256 and its number
     of features); ProfileError otherwise."""
     try:
-        profile = Profile.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
+        profile = _parse(path)
     except OSError as exc:
         raise ProfileError(f"{path}: cannot read the profile ({exc.strerror})") from None
     except DAMAGED as exc:
@@ -194,7 +337,7 @@ def load(path: Path, model: "Classifier") -> Profile:
 def load_default(model: "Classifier") -> tuple[Profile | None, str]:
     """The user's own profile if there is one: (profile or None, a one-line note)."""
     path = default_path()
-    if not path.exists():
+    if not os.path.lexists(path):
         return None, ""
     try:
         return load(path, model), f"your faces ({path.name})"
@@ -202,18 +345,32 @@ def load_default(model: "Classifier") -> tuple[Profile | None, str]:
         return None, str(exc)
 
 
+def set_aside(path: Path) -> Path | None:
+    """Move a file at `path` that is not a readable profile (damaged, too large, a symbolic
+    link, a FIFO…) beside it as <name>.broken-<time>, so that saving replaces it without
+    losing it; the name it now has, or None when there was nothing to keep."""
+    path = Path(path)
+    if not os.path.lexists(path):
+        return None
+    try:
+        _parse(path)
+        return None
+    except (OSError, *DAMAGED):
+        kept = path.with_name(f"{path.name}.broken-{time.time_ns()}")
+        os.replace(path, kept)  # renames a symbolic link itself, never what it points to
+        return kept
+
+
 def save(profile: Profile, path: Path) -> Path:
     """Write atomically with mode 0600 (it describes a person's face). A file at `path` that
-    is not a readable profile is kept beside it (.broken-<time>), never overwritten."""
+    is not a readable profile is kept beside it (set_aside), never overwritten."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists():
-        try:
-            Profile.from_json(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, *DAMAGED):
-            os.replace(path, path.with_name(f"{path.name}.broken-{time.time_ns()}"))
+    set_aside(path)
     tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    tmp.unlink(missing_ok=True)  # O_EXCL: never write through a link someone left there
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0),
+                 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         json.dump(profile.to_json(), f)
     os.replace(tmp, path)
@@ -237,7 +394,7 @@ class Watcher:
 
     def __init__(self, model: "Classifier", path: Path | None = None, every: float = 1.0) -> None:
         self.model, self.path, self.every = model, path, every
-        self._seen: tuple | None = ()  # the file's (mtime, size) last read; None: no file
+        self._seen: tuple | None = ()  # the file's (mtime, size, inode) last read; None: no file
         self._checked = float("-inf")
         self._profile: Profile | None = None
         self.note = ""  # one line: "your faces" in use, or why a file is not used
@@ -249,8 +406,8 @@ class Watcher:
         self._checked = now
         path = self.path or default_path()
         try:
-            st = path.stat()
-            seen = (st.st_mtime_ns, st.st_size)
+            st = path.lstat()  # a link is not followed: load refuses it
+            seen = (st.st_mtime_ns, st.st_size, st.st_ino)
         except FileNotFoundError:
             seen = None
         if seen != self._seen:

@@ -20,7 +20,7 @@ class Reading:
     """What one frame says: how many faces and, for the largest, the expression."""
 
     faces: int
-    probs: dict[str, float] | None = None  # over the face model's classes
+    probs: dict[str, float] | None = None  # by name: the model's classes, then taught faces
     eyes: Eyes | None = None
     box: tuple[int, int, int, int] | None = None
     note: str = ""
@@ -77,7 +77,7 @@ def calibrated(reading: Reading, classes: tuple[str, ...], mine: Profile | None)
     if reading.features is not None:
         probs = mine.apply(classes, np.array([reading.probs[c] for c in classes], np.float32),
                            reading.features)
-        reading = replace(reading, probs=dict(zip(classes, map(float, probs))))
+        reading = replace(reading, probs=probs)
     if mine.wink is not None and reading.eyes is not None:
         reading = replace(reading, personal_wink=mine.wink.matches(reading.eyes))
     return reading

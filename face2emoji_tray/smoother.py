@@ -74,8 +74,9 @@ class Smoother:
         # frames read as a wink do not vote, unless no other frame is left in the window.
         votes = [r for r in with_face if not r.wink]
         votes = votes or with_face
-        classes = votes[0].probs.keys()
-        mean = {c: sum(r.probs[c] for r in votes) / len(votes) for c in classes}
+        # By name, over every name in the window: a profile saved meanwhile adds taught faces.
+        names = dict.fromkeys(c for r in votes for c in r.probs)
+        mean = {c: sum(r.probs.get(c, 0.0) for r in votes) / len(votes) for c in names}
         best = max(mean, key=mean.get)
         keep = self._label in mean and mean[self._label] >= self.threshold
         if keep and mean[best] < mean[self._label] + self.margin:

@@ -5,6 +5,7 @@ the last has no menu, so the [tray-gtk] extra installs PyGObject).
 """
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from face2emoji_tray.smoother import EXPRESSION, NO_FACE
 ASSETS = shipped_dir("assets") / "emoji"
 TITLE = "Face2Emoji"
 MENU_DELAY = 0.4  # seconds for focus to return to the text field after the menu closes
+log = logging.getLogger(__name__)
 
 
 class TrayError(RuntimeError):
@@ -38,8 +40,8 @@ def image_name(status: Status, problems: list[str]) -> str:
         return "paused"
     if status.problem or problems:
         return "problem"
-    if status.state.kind == EXPRESSION:
-        return status.state.label
+    if status.state.kind == EXPRESSION:  # a taught face has no icon of its own
+        return status.state.label if (ASSETS / f"{status.state.label}.png").exists() else "unsure"
     return "no_face" if status.state.kind == NO_FACE else "unsure"
 
 
@@ -107,12 +109,24 @@ class Tray:
         open_file(self.app.config_path)
 
     def _preview(self, icon=None, item=None, *mode: str) -> None:
-        """The web preview in its own process (it opens the browser); the browser needs the
-        camera, so ours is paused until the user resumes it."""
+        """The web preview in its own process (it opens the browser, once it has proved a
+        preview already running there is ours); the browser needs the camera, so ours is
+        paused until the user resumes it."""
         self.app.set_paused(True)
-        subprocess.Popen([sys.executable, "-m", "face2emoji_tray", "web",
-                          "--port", str(self.app.config.web_port), *mode],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen([sys.executable, "-m", "face2emoji_tray", "web",
+                                 "--port", str(self.app.config.web_port), *mode],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                errors="replace")
+        threading.Thread(target=self._tell_refusal, args=(proc,), daemon=True).start()
+
+    def _tell_refusal(self, proc: subprocess.Popen) -> None:
+        """The preview's one-line refusal (its port taken by another program) in the log and,
+        where the tray can, a notification; its other output (mediapipe's) is dropped."""
+        for line in proc.stderr:
+            if line.startswith("face2emoji: "):
+                log.warning("preview: %s", line.strip())
+                if self.icon.HAS_NOTIFICATION:
+                    self.icon.notify(line.strip().removeprefix("face2emoji: "), TITLE)
 
     def _teach(self, icon=None, item=None) -> None:
         """The preview page's calibration mode; the saved profile is picked up when it lands."""

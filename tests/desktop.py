@@ -2,6 +2,7 @@
 and a notification daemon (dunst). Everything is started here and stopped afterwards."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -30,10 +31,25 @@ def tray_owned(env: dict) -> bool:
         d.close()
 
 
+def notifications_served(env: dict) -> bool:
+    """Whether the notification daemon owns its name on the session bus."""
+    return subprocess.run(["dunstctl", "count", "displayed"], env=env,
+                          capture_output=True).returncode == 0
+
+
+def notifications(env: dict) -> list[str]:
+    """Every notification shown so far, as 'summary: body' (closing those on screen)."""
+    subprocess.run(["dunstctl", "close-all"], env=env, check=True)
+    shown = json.loads(subprocess.run(["dunstctl", "history"], env=env, capture_output=True,
+                                      text=True, check=True).stdout)["data"][0]
+    return [f"{n['summary']['data']}: {n['body']['data']}" for n in reversed(shown)]
+
+
 @contextmanager
-def desktop(home: Path):
+def desktop(home: Path, tray: bool = True):
     """Yields the environment (DISPLAY, DBUS_SESSION_BUS_ADDRESS, private XDG dirs) of a
-    fresh desktop; every process it started is gone afterwards."""
+    fresh desktop, with a tray host unless `tray` is False (as on stock GNOME); every process
+    it started is gone afterwards."""
     missing = [t for t in TOOLS if shutil.which(t) is None]
     if missing:
         pytest.fail(f"missing {', '.join(missing)}: `make test` installs them")
@@ -58,11 +74,14 @@ def desktop(home: Path):
                               "--print-pid=1"], env=env, capture_output=True, text=True, check=True)
         address, pid = bus.stdout.split()[:2]
         env["DBUS_SESSION_BUS_ADDRESS"] = address
-        for cmd in (["trayer", "--edge", "top", "--align", "right", "--widthtype", "request",
-                     "--height", "32"], ["dunst"]):
+        trayer = ["trayer", "--edge", "top", "--align", "right", "--widthtype", "request",
+                  "--height", "32"]
+        for cmd in ([trayer] if tray else []) + [["dunst"]]:
             procs.append(subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
                                           stderr=subprocess.DEVNULL))
-        wait_for(lambda: tray_owned(env), 10, "trayer")
+        if tray:
+            wait_for(lambda: tray_owned(env), 10, "trayer")
+        wait_for(lambda: notifications_served(env), 10, "dunst")
         yield env
     finally:
         for p in reversed(procs):

@@ -10,7 +10,7 @@ from hypothesis import given, settings, strategies as st
 
 from face2emoji_tray import app, config as config_mod
 from face2emoji_tray.config import Config, default_text, load, parse, tomllib
-from face2emoji_tray.emoji import DEFAULT_EMOJI
+from face2emoji_tray.emoji import DEFAULT_EMOJI, name_problem
 from tests.conftest import TEST_DIRS_PREFIX
 
 
@@ -54,12 +54,12 @@ def test_invalid_toml_gives_one_line_and_all_defaults_and_the_file_is_untouched(
 
 def test_each_bad_value_is_reported_and_replaced_by_its_default():
     config, problems = parse('fps = "fast"\nthreshold = 3\ntyper = "telepathy"\n'
-                             'hotkey = "ctrl alt e"\ncolour = "blue"\n[emoji]\nbored = "🥱"\n')
+                             'hotkey = "ctrl alt e"\ncolour = "blue"\n[emoji]\n"" = "🥱"\n')
     assert config == Config()
     text = "\n".join(problems)
     for word in ("'fps' should be float", "'threshold' must be between 0 and 1",
                  "'typer' = 'telepathy'", "'hotkey' = 'ctrl alt e'", "unknown setting 'colour'",
-                 "'bored' is not a class"):
+                 "'' names no class"):
         assert word in text
     assert all("\n" not in p for p in problems)
 
@@ -76,7 +76,9 @@ def check_emoji(table, have: dict[str, str], problems: list[str]) -> None:
     if not isinstance(table, dict):
         assert have == DEFAULT_EMOJI and "'emoji' should be a table" in "\n".join(problems)
         return
-    assert set(have) == set(DEFAULT_EMOJI)
+    taught = {n for n, t in table.items() if n not in DEFAULT_EMOJI and not name_problem(n)
+              and isinstance(t, str) and t}  # a taught face's name: any emoji or word
+    assert set(have) == set(DEFAULT_EMOJI) | taught
     for cls, text in have.items():
         given = table.get(cls)
         assert text == (given if isinstance(given, str) and given else DEFAULT_EMOJI[cls])

@@ -3,8 +3,12 @@ fallback (real scripts standing in for the tools), single instance."""
 from __future__ import annotations
 
 import logging
+import os
 import shlex
+import signal
 import socket
+import subprocess
+import sys
 
 import pytest
 
@@ -218,3 +222,118 @@ def test_a_socket_left_by_a_crash_is_replaced(tmp_path):
         assert ask("status", path) == "alive"
     finally:
         server.stop()
+
+
+def test_a_taught_face_has_no_icon_of_its_own_and_the_tray_shows_unsure():
+    from face2emoji_tray.engine import Status
+    from face2emoji_tray.smoother import EXPRESSION, State
+    from face2emoji_tray.tray import icon_image, image_name
+
+    taught = Status(State(EXPRESSION, "🤢", 0.9, faces=1))
+    assert image_name(taught, []) == "unsure" and icon_image(image_name(taught, [])).size
+    assert taught.describe(confidence=False) == "🤢"  # the first menu line names it
+    assert image_name(Status(State(EXPRESSION, "happy", 0.9, faces=1)), []) == "happy"
+
+
+# One app that would be the running one: on "go" it tries to be, and serves the socket until
+# its stdin closes.
+CONTENDER = """
+import sys
+from pathlib import Path
+from face2emoji_tray.instance import AlreadyRunning, ControlServer
+sys.stdin.readline()
+try:
+    server = ControlServer(lambda command: "me " + sys.argv[2], Path(sys.argv[1]))
+except AlreadyRunning as exc:
+    print("refused", exc, flush=True)
+    sys.exit(4)
+server.start()
+print("running", flush=True)
+sys.stdin.read()
+server.stop()
+"""
+
+
+def contender(path, name: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", CONTENDER, str(path), name],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+
+def crashed_socket(path) -> None:
+    """What a crashed app leaves: a socket file bound by no one."""
+    dead = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    dead.bind(str(path))
+    dead.close()
+
+
+def test_apps_started_at_once_exactly_one_runs(tmp_path):
+    """Four apps, started at the same moment, many times; half the time a crashed app's
+    socket is there (the old way — connect, then replace a socket that does not answer —
+    let two of them replace it and both run)."""
+    path = tmp_path / "run" / "control.sock"
+    path.parent.mkdir(mode=0o700)
+    for attempt in range(20):
+        if attempt % 2:
+            crashed_socket(path)
+        apps = [contender(path, name) for name in "abcd"]
+        for app in apps:
+            app.stdin.write("go\n")
+        for app in apps:
+            app.stdin.flush()
+        said = [app.stdout.readline().split()[0] for app in apps]
+        try:
+            assert sorted(said) == ["refused"] * 3 + ["running"], f"attempt {attempt}: {said}"
+            winner = "abcd"[said.index("running")]
+            assert ask("status", path) == f"me {winner}"
+        finally:
+            for app in apps:
+                app.stdin.close()
+                app.wait(10)
+        assert not path.exists()
+
+
+def test_a_killed_app_does_not_keep_the_next_one_from_running(tmp_path):
+    path = tmp_path / "run" / "control.sock"
+    first = contender(path, "first")
+    first.stdin.write("go\n")
+    first.stdin.flush()
+    assert first.stdout.readline().startswith("running")
+    first.send_signal(signal.SIGKILL)
+    first.wait(10)
+    assert path.exists() and (path.parent / "instance.lock").exists()  # both left behind
+    second = contender(path, "second")
+    second.stdin.write("go\n")
+    second.stdin.flush()
+    try:
+        assert second.stdout.readline().startswith("running")
+        assert ask("status", path) == "me second"
+    finally:
+        second.stdin.close()
+        second.wait(10)
+
+
+def test_the_gnome_line_doctor_gives_under_wayland_binds_type_now_and_keeps_my_shortcuts(
+        monkeypatch, tmp_path):
+    """Run as GNOME would store it (gsettings' keyfile backend in a private folder), twice,
+    over a shortcut the user already had."""
+    from face2emoji_tray.doctor import check_hotkey
+
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-9")
+    check = check_hotkey("<ctrl>+<shift>+m")
+    assert not check.ok and "bind `face2emoji type-now`" in check.detail
+    gnome = next(line for line in check.hint.splitlines() if line.startswith("GNOME: "))
+    env = {**os.environ, "GSETTINGS_BACKEND": "keyfile", "XDG_CONFIG_HOME": str(tmp_path)}
+    keys = "org.gnome.settings-daemon.plugins.media-keys"
+    mine = "/org/gnome/settings-daemon/plugins/media-keys/custom-keybindings/custom0/"
+
+    def gsettings(*args: str) -> str:
+        return subprocess.run(["gsettings", *args], env=env, capture_output=True, text=True,
+                              check=True).stdout.strip()
+    gsettings("set", keys, "custom-keybindings", f"['{mine}']")
+    for _ in range(2):
+        subprocess.run(["sh", "-c", gnome.removeprefix("GNOME: ")], env=env, check=True)
+    ours = "/org/gnome/settings-daemon/plugins/media-keys/custom-keybindings/face2emoji/"
+    assert gsettings("get", keys, "custom-keybindings") == f"['{mine}', '{ours}']"
+    shortcut = f"{keys}.custom-keybinding:{ours}"
+    assert [gsettings("get", shortcut, key) for key in ("name", "command", "binding")] == [
+        "'Face2Emoji'", "'face2emoji type-now'", "'<Ctrl><Shift>m'"]

@@ -290,3 +290,40 @@ def test_the_tray_is_told_only_when_what_it_shows_changes(watch, smile):
     engine.set_paused(True)
     wait_for(lambda: len(shown) == told + 1, 5, "the paused status")
     assert shown[-1].describe(confidence=False) == "paused (camera off)"
+
+
+def test_pause_and_resume_at_any_speed_end_in_the_state_asked_for_last(model_path, smile_video):
+    """The real engine on a video, and a tray that takes a moment to redraw (the real one
+    writes an icon file and rebuilds its menu). Each round a user pauses and, as soon as the
+    camera is let go, resumes (or the other way round): no sleep between the two commands."""
+    from face2emoji_tray.camera import CaptureSource
+
+    camera = CaptureSource(str(smile_video))
+    redraws: list[Status] = []
+
+    def redraw(status: Status) -> None:
+        redraws.append(status)
+        time.sleep(0.02)
+    engine = Engine(camera, lambda: Recognizer(model_path, video=True), Config(fallback=""),
+                    redraw)
+    engine.start()
+    try:
+        wait_for(lambda: smiling(engine), 60, "a smile")
+        for round_ in range(12):
+            engine.set_paused(True)
+            wait_for(lambda: not camera.is_open, 5, "the camera released", poll=0)
+            engine.set_paused(False)
+            wait_for(lambda: camera.is_open and smiling(engine), 30,
+                     f"watching again after round {round_}")
+            engine.set_paused(False)  # a double resume changes nothing
+            engine.set_paused(True)
+            engine.set_paused(False)
+            engine.set_paused(True)  # the last word: paused
+            wait_for(lambda: not camera.is_open and engine.status().paused, 5, "paused")
+            assert engine.emoji_now() == ("", "paused (camera off)")
+            engine.set_paused(False)
+            wait_for(lambda: camera.is_open and smiling(engine), 30, "watching")
+        assert redraws[-1].describe(confidence=False) == "happy"
+    finally:
+        engine.stop()
+    assert not camera.is_open

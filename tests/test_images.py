@@ -61,6 +61,14 @@ def test_a_truncated_jpeg_is_a_clear_error(smile):
         images.decode(data[: len(data) // 2])
 
 
+def test_the_pixel_cap_is_read_from_the_header_and_a_photo_below_it_is_decoded_scaled():
+    """40 MP at most (a 7300x5500 camera photo fits): above it, refused before decoding,
+    whatever the sides; the preview and `predict` share this one decode."""
+    with pytest.raises(images.TooLarge, match=r"^image too large: 7000x6000 \(at most 40 MP"):
+        images.decode(encode(Image.new("L", (7000, 6000))))
+    assert images.decode(encode(Image.new("L", (6000, 6000)))).shape == (1920, 1920, 3)
+
+
 def test_large_photos_are_scaled_down_for_the_face_stage():
     frame = images.decode(encode(Image.new("RGB", (4000, 3000), "white"), "JPEG"))
     assert frame.shape == (1440, 1920, 3)

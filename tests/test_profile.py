@@ -3,6 +3,8 @@ use it (yours by default, or --profile / --no-profile), and a broken or foreign 
 refused in one line and never overwritten."""
 from __future__ import annotations
 
+import base64
+import http.client
 import json
 import os
 import stat
@@ -15,7 +17,9 @@ import pytest
 
 from face2emoji_tray import profile
 from tests.conftest import SHARED
+from tests.browser import preview_server
 from tests.test_cli import face2emoji
+from tests.waiting import wait_for
 
 YALE = {"happy": "happy", "normal": "neutral", "sad": "sad", "surprised": "surprised"}
 PERSON = "subject03"  # read as neutral when sad, without a profile
@@ -60,7 +64,7 @@ def test_the_profile_is_private_small_and_holds_no_image(my_profile):
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert path.stat().st_size <= 100_000
     data = json.loads(path.read_text())
-    assert data["format"] == 1 and len(data["model_sha256"]) == 64
+    assert data["format"] == profile.FORMAT and len(data["model_sha256"]) == 64
     assert set(data["classes"]) == {"happy", "neutral", "sad", "surprised"}
 
 
@@ -261,3 +265,231 @@ def test_a_wink_only_profile_is_used_by_a_running_app_and_a_photo_of_my_wink(win
     recognizer.profile = None
     assert recognizer.read(wink).label() != "wink"
     recognizer.close()
+
+
+# --- Taught faces: a face the model has no class for, taught from the person's photos ---
+# TCCE performer 25 (never trained on): one photo of each of the six faces, and one disgust
+# photo taught as a face of its own; their other photos test it (tcce/PPTVXNN.jpg).
+TAUGHT_FROM = {"neutral": "2501a04", "happy": "2511b02", "sad": "2511c02", "angry": "2511d04",
+               "scared": "2511f04", "surprised": "2511g05"}
+DISGUST_TAUGHT, DISGUST_OTHERS = "2511e02", ("2521e01", "2521e03", "2531e01")
+OTHERS = {"2501a05": "neutral", "2521b02": "happy", "2521d12": "angry"}
+FAMILY = "👨‍👩‍👧"  # a ZWJ sequence of five code points, as a folder's name
+
+
+def tcce_photo(folder: Path, stem: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(SHARED / "posed" / "tcce.zip") as z:
+        (folder / f"{stem}.jpg").write_bytes(z.read(f"tcce/{stem}.jpg"))
+    return folder / f"{stem}.jpg"
+
+
+@pytest.fixture(scope="module")
+def taught(tmp_path_factory):
+    """calibrate DIR with DIR/<class>/ and DIR/👨‍👩‍👧/ (a disgust photo) → (profile, output, other
+    photos of the same person)."""
+    base = tmp_path_factory.mktemp("taught")
+    for face, stem in (*TAUGHT_FROM.items(), (FAMILY, DISGUST_TAUGHT)):
+        tcce_photo(base / "me" / face, stem)
+    (base / "me" / "sleepy").mkdir()  # built in (the eyes'), never a taught face
+    others = [tcce_photo(base / "others", s) for s in (*DISGUST_OTHERS, *OTHERS)]
+    path = base / "me.json"
+    done = face2emoji("calibrate", str(base / "me"), "--profile", str(path))
+    assert done.returncode == 0, done.stderr
+    return path, done, others
+
+
+def predictions(*args: str) -> dict[str, tuple[str, str]]:
+    done = face2emoji("predict", "--json", *args)
+    assert done.returncode == 0, done.stderr
+    return {Path(r["path"]).stem: (r["label"], r["emoji"])
+            for r in map(json.loads, done.stdout.splitlines())}
+
+
+def test_a_folder_that_is_no_class_teaches_a_face_that_types_its_name(taught):
+    path, done, others = taught
+    assert f"{FAMILY}: 1 photo, taught: types {FAMILY}" in done.stdout.splitlines()
+    assert "skipping sleepy/: built in" in done.stderr
+    got = predictions("--profile", str(path), *map(str, others))
+    assert {got[s] for s in DISGUST_OTHERS} == {(FAMILY, FAMILY)}  # their other disgust photos
+    assert {s: got[s][0] for s in OTHERS} == OTHERS  # their other faces stay what they are
+    untaught = predictions("--no-profile", *map(str, others))
+    assert not {label for label, _ in untaught.values()} - set(TAUGHT_FROM)
+
+
+def test_the_settings_choose_what_a_taught_face_types(taught, user_dirs):
+    path, _, others = taught
+    settings = user_dirs / "config" / "face2emoji" / "config.toml"
+    settings.parent.mkdir(parents=True)
+    settings.write_text(f'[emoji]\n"{FAMILY}" = "👍🏽"\nhappy = "🥳"\n', encoding="utf-8")
+    got = predictions("--profile", str(path), *map(str, others))
+    assert got[DISGUST_OTHERS[0]] == (FAMILY, "👍🏽") and got["2521b02"] == ("happy", "🥳")
+
+
+def test_the_profile_keeps_a_taught_face_as_features_its_name_and_emoji(taught):
+    data = json.loads(taught[0].read_text())
+    assert data["format"] == 2 and set(data["taught"]) == {FAMILY}
+    assert set(data["taught"][FAMILY]) == {"emoji", "photos", "prototype"}
+    assert data["taught"][FAMILY]["emoji"] == FAMILY and data["taught"][FAMILY]["photos"] == 1
+
+
+def test_a_profile_of_the_first_format_still_loads(my_profile, faces_dir, tmp_path):
+    data = json.loads(my_profile[0].read_text())
+    data["format"] = 1
+    del data["taught"]
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(data))
+    assert labels("--profile", str(old), str(faces_dir / "sad" / "me.png")) == {"sad": "sad"}
+
+
+def test_a_taught_face_needs_two_of_my_own_faces_to_be_told_from(tmp_path):
+    for face, stem in (("neutral", TAUGHT_FROM["neutral"]), ("🤢", DISGUST_TAUGHT)):
+        tcce_photo(tmp_path / "me" / face, stem)
+    done = face2emoji("calibrate", str(tmp_path / "me"), "--profile", str(tmp_path / "p.json"))
+    assert done.returncode == 1
+    assert "face2emoji: " in done.stderr and "a taught face is told from your own faces" in \
+        done.stderr.splitlines()[-1]
+    assert not (tmp_path / "p.json").exists()
+
+
+def damage_taught(data: dict, damage: str) -> None:
+    entry = data["taught"][FAMILY]
+    proto = np.frombuffer(base64.b64decode(entry["prototype"]), np.float16)
+    if damage == "empty name":
+        data["taught"][""] = data["taught"].pop(FAMILY)
+    elif damage == "a name too long":
+        data["taught"]["😛" * 33] = data["taught"].pop(FAMILY)
+    elif damage == "a control character":
+        data["taught"]["yuck\n"] = data["taught"].pop(FAMILY)
+    elif damage == "a built-in name":
+        data["taught"]["happy"] = data["taught"].pop(FAMILY)
+    elif damage == "types a line break":
+        entry["emoji"] = "🤢\r\n"
+    elif damage == "features of the wrong size":
+        entry["prototype"] = base64.b64encode(proto[:-8].tobytes()).decode()
+    elif damage == "not a number":
+        entry["prototype"] = base64.b64encode(np.where(proto == proto.max(), np.float16("nan"),
+                                                       proto).tobytes()).decode()
+    elif damage == "no photos":
+        entry["photos"] = 0
+    else:  # too many entries
+        data["taught"].update({f"face {i}": dict(entry) for i in range(profile.MAX_TAUGHT)})
+
+
+@pytest.mark.parametrize("damage", ["empty name", "a name too long", "a control character",
+                                    "a built-in name", "types a line break",
+                                    "features of the wrong size", "not a number", "no photos",
+                                    "too many"])
+def test_a_foreign_or_damaged_taught_face_is_refused_in_one_line(taught, tmp_path, damage):
+    data = json.loads(taught[0].read_text())
+    damage_taught(data, damage)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data))
+    done = face2emoji("predict", "--profile", str(bad), str(taught[2][0]))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1 and "not a readable Face2Emoji profile" in done.stderr
+
+
+def test_a_profile_with_taught_faces_for_another_model_is_refused(taught, tmp_path):
+    data = json.loads(taught[0].read_text())
+    data["model_sha256"] = "0" * 64
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps(data))
+    done = face2emoji("predict", "--profile", str(other), str(taught[2][0]))
+    assert done.returncode == 1 and "made for another expression model" in done.stderr
+
+
+NESTED = "[" * 100_000  # json gives up with a RecursionError
+
+
+def test_a_deeply_nested_profile_is_refused_in_one_line_and_calibrate_replaces_it_keeping_it(
+        faces_dir, tmp_path):
+    sad = str(faces_dir / "sad" / "me.png")
+    bad = tmp_path / "profile.json"
+    bad.write_text(NESTED)
+    done = face2emoji("predict", "--profile", str(bad), sad)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.count("\n") == 1 and "not a readable Face2Emoji profile" in done.stderr
+    done = face2emoji("calibrate", str(faces_dir), "--profile", str(bad))
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    kept = list(tmp_path.glob("profile.json.broken-*"))
+    assert len(kept) == 1 and kept[0].read_text() == NESTED  # the damaged bytes, kept aside
+    assert done.stdout.splitlines()[-1] == (f"wrote {bad} (the unreadable file there is kept "
+                                            f"as {kept[0].name})")
+    assert labels("--profile", str(bad), sad) == {"sad": "sad"}
+
+
+def test_a_profile_larger_than_any_profile_is_refused_before_it_is_read(my_profile, tmp_path,
+                                                                        faces_dir):
+    big = tmp_path / "big.json"
+    big.write_text(" " * (2 << 20) + my_profile[0].read_text())  # valid JSON, 2 MB of it
+    done = face2emoji("predict", "--profile", str(big), str(faces_dir / "sad" / "me.png"))
+    assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
+    assert "not a readable Face2Emoji profile" in done.stderr and "bytes" in done.stderr
+
+
+@pytest.mark.parametrize("target", ["/dev/zero", "a profile elsewhere"])
+def test_my_profile_is_never_read_through_a_link(my_profile, faces_dir, user_dirs, tmp_path,
+                                                 target):
+    """A link in my data folder (another program may have put it there) is not followed:
+    not into a device that never ends, nor to a file outside the folder."""
+    if target != "/dev/zero":
+        target = tmp_path / "elsewhere.json"
+        target.write_bytes(my_profile[0].read_bytes())
+    mine = user_dirs / "data" / "face2emoji" / "profile.json"
+    mine.parent.mkdir(parents=True)
+    mine.symlink_to(target)
+    sad = str(faces_dir / "sad" / "me.png")
+    done = face2emoji("predict", "--json", sad)  # my own profile, by default
+    ours = [line for line in done.stderr.splitlines() if line.startswith("face2emoji:")]
+    assert done.returncode == 0 and len(ours) == 1, done.stderr  # (mediapipe logs too)
+    assert "a symbolic link" in ours[0] and ours[0].endswith("(not used)")
+    assert json.loads(done.stdout)["label"] == "neutral"
+    done = face2emoji("predict", "--profile", str(mine), sad)
+    assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
+    assert "not a readable Face2Emoji profile (a symbolic link" in done.stderr
+
+
+def test_the_page_names_a_deeply_nested_profile_and_does_not_use_it(tmp_path):
+    mine = tmp_path / "data" / "face2emoji" / "profile.json"
+    mine.parent.mkdir(parents=True)
+    mine.write_text(NESTED)
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}
+    with preview_server(tmp_path, env=env) as preview:
+        conn = http.client.HTTPConnection("127.0.0.1", preview.port, timeout=30)
+        conn.request("POST", "/api/session", headers=preview.headers())  # as the page asks
+        answer = conn.getresponse()
+        status, body = answer.status, answer.read()
+        conn.close()
+    assert status == 200, body
+    note = json.loads(body)["profile"]
+    assert note["used"] is False
+    assert note["note"].startswith(f"{mine}: not a readable Face2Emoji profile (maximum "
+                                   "recursion depth exceeded") and "\n" not in note["note"]
+
+
+def test_the_running_app_names_a_damaged_profile_on_its_first_line_and_keeps_reading_me(
+        smile_video):
+    from face2emoji_tray.camera import CaptureSource
+    from face2emoji_tray.classifier import Classifier
+    from face2emoji_tray.config import Config
+    from face2emoji_tray.engine import Engine
+    from face2emoji_tray.recognizer import Recognizer
+
+    mine = profile.default_path()
+    mine.parent.mkdir(parents=True)
+    mine.write_text(NESTED)
+    model = Classifier()
+    engine = Engine(CaptureSource(str(smile_video)), lambda: Recognizer(model, video=True),
+                    Config(), profiles=profile.Watcher(model))
+    engine.start()
+    try:
+        status = wait_for(lambda: (s := engine.status()).state.label == "happy" and s.profile
+                          and s, 60, "happy, and a word on the profile")
+        assert status.problem == "" and status.state.label == "happy"
+        assert status.describe(confidence=False) == (
+            f"happy · {mine}: not a readable Face2Emoji profile (maximum recursion depth "
+            "exceeded while decoding a JSON array from a unicode string); teach your faces "
+            "again to replace it")
+    finally:
+        engine.stop()

@@ -94,3 +94,14 @@ def test_after_a_wink_the_face_goes_back_to_its_expression_not_to_the_winks():
     state, t = feed(s, 2.0, 1.0, face(WINK, sad=0.9))
     assert state.label == "wink"
     assert s.add(t + 0.1, face(neutral=0.8)).label == "neutral"
+
+
+def test_a_face_taught_while_watching_takes_over_once_held():
+    """The person saves a profile with a taught face mid-window: frames before it have no
+    score for that name; it counts as 0 there, and the face wins once it leads the window."""
+    s = Smoother()
+    feed(s, 0, 1.0, face(neutral=0.8))
+    taught = Reading(1, {**{c: 0.02 for c in CLASSES}, "🤢": 0.88}, OPEN)
+    assert s.add(1.0, taught).label == "neutral"
+    state, _ = feed(s, 1.1, 0.6, taught)  # the window still holds neutral frames
+    assert (state.kind, state.label) == (EXPRESSION, "🤢")

@@ -120,3 +120,51 @@ def test_pack_from_the_command_line_copies_and_checks(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "sfew: 859 images" in done.stdout and "same validation split" in done.stdout
     assert (tmp_path / "sfew" / "sfew.zip").is_file()
+
+
+def test_the_validation_split_by_name_keeps_each_face_on_its_side_when_sets_change():
+    """A face's side depends on its name only: adding a source moves no other face."""
+    from training.data import name_split
+
+    names = [f"fer:angry/Training_{i}.png" for i in range(2000)]
+    _, held = name_split(names, 0.1)
+    more = names + [f"affectnet:anger/image{i}_anger.jpg" for i in range(500)]
+    _, held_more = name_split(more, 0.1)
+    assert set(held) == set(held_more[held_more < len(names)])
+    assert 150 < len(held) < 250
+
+
+def test_an_epoch_draws_every_class_alike_and_the_posed_photos_their_share():
+    from dataclasses import replace
+
+    y = np.array([0] * 5000 + [1] * 500 + [2] * 50 + [3] * 900 + [4] * 100 + [5] * 300)
+    posed = np.zeros(len(y), bool)
+    posed[-300:] = True  # every class-5 face is posed, and ten of class 3
+    posed[5550:5560] = True
+    cfg = replace(train.PRESETS["posed"], epoch_samples=30000, posed_share=0.2)
+    order = train.epoch_order(y, posed, cfg, epoch=0)
+    assert len(order) == 30000
+    assert abs(posed[order].mean() - 0.2) < 0.02
+    counts = np.bincount(y[order][~posed[order]], minlength=6)[:5]  # class 5: posed only
+    assert counts.min() > 0.8 * counts.max()  # 5000 angry faces no longer drown the 50 neutral
+    assert not (order == train.epoch_order(y, posed, cfg, epoch=1)).all()
+
+
+def test_fer_faces_learn_the_ferplus_vote_shares_and_affectnet_only_agreed_labels():
+    from training.data import (AFFECTNET_NAMES, affectnet_label_of, ferplus_votes, tcce_label,
+                               DATA)
+
+    votes = ferplus_votes()
+    first = votes["angry/Training_10118481"]  # anger 7, sadness 1, neutral 2 of ten
+    assert first[FACE_CLASSES.index("angry")] == pytest.approx(0.7)
+    assert first[FACE_CLASSES.index("neutral")] == pytest.approx(0.2)
+    assert all(abs(v.sum() - 1) < 1e-6 for v in list(votes.values())[:100])
+    label = affectnet_label_of(DATA, disgust_as_angry=True)
+    assert label("anger/image0000060_anger.jpg") == FACE_CLASSES.index("angry")  # agreed
+    assert label("anger/image0000006_anger.jpg") is None  # labels.csv says surprise
+    assert label("happiness/ffhq_4701_happiness.jpg") is None  # no row
+    assert AFFECTNET_NAMES["fear"] == "fear"
+    assert tcce_label("tcce/2111f03.jpg") == "scared"
+    assert tcce_label("tcce/1300a01.jpg") == "neutral"
+    assert tcce_label("tcce/0212e04.jpg") == "angry"  # disgust is folded into angry
+    assert tcce_label("tcce/0212e04.jpg", disgust_as_angry=False) is None

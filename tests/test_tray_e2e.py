@@ -8,6 +8,7 @@ import sys
 import time
 import zipfile
 from contextlib import contextmanager
+from itertools import takewhile
 from pathlib import Path
 
 import cv2
@@ -15,7 +16,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import ROOT, SHARED, fer_faces
-from tests.desktop import desktop
+from tests.desktop import desktop, notifications
 from tests.media import frames_of, write_video
 from tests.processes import RecordingField, ask
 from tests.waiting import wait_for
@@ -58,6 +59,30 @@ def start_app(env, source: Path, tmp_path: Path, config: str = "") -> subprocess
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
+@contextmanager
+def app_running(env, source: Path, tmp_path: Path):
+    """The app, started as a user would; afterwards killed if a story left it running, and
+    its output (its log lines) printed."""
+    app = start_app(env, source, tmp_path)
+    try:
+        yield app
+    finally:
+        if app.poll() is None:
+            app.kill()
+        print(app.stdout.read())
+
+
+@contextmanager
+def app_and_field(env, source: Path, tmp_path: Path):
+    """The app running (app_running) and a focused text field, closed afterwards."""
+    field = Field(env, tmp_path)
+    try:
+        with app_running(env, source, tmp_path) as app:
+            yield app, field
+    finally:
+        field.close()
+
+
 def holds_open(pid: int, path: Path) -> bool:
     """Whether process `pid` has `path` open (the camera device, here a video file)."""
     fds = Path(f"/proc/{pid}/fd")
@@ -66,9 +91,7 @@ def holds_open(pid: int, path: Path) -> bool:
 
 def test_press_the_hotkey_while_smiling_and_the_grinning_face_appears(desk, smile_video,
                                                                       tmp_path):
-    field = Field(desk, tmp_path)
-    app = start_app(desk, smile_video, tmp_path)
-    try:
+    with app_and_field(desk, smile_video, tmp_path) as (app, field):
         wait_for(lambda: ask(desk, "status").startswith("expression happy"), 60, "happy")
         field.focus()
         run(desk, "xdotool", "key", "ctrl+alt+e")
@@ -89,11 +112,30 @@ def test_press_the_hotkey_while_smiling_and_the_grinning_face_appears(desk, smil
         assert second.returncode == 4 and "already running" in second.stderr
         assert ask(desk, "quit") == "ok"
         assert app.wait(15) == 0
-    finally:
-        field.close()
-        if app.poll() is None:
-            app.kill()
-        print(app.stdout.read())
+
+
+def test_pause_then_resume_as_soon_as_pause_is_answered_ends_watching(desk, smile_video,
+                                                                       tmp_path):
+    """On the control socket, as fast as a program can: the tray redraws for the pause while
+    the resume arrives, and the app still ends up watching (it stayed at "no face" before)."""
+    from face2emoji_tray.instance import ask as tell
+
+    control = Path(desk["XDG_RUNTIME_DIR"]) / "face2emoji" / "control.sock"
+    with app_running(desk, smile_video, tmp_path) as app:
+        wait_for(lambda: ask(desk, "status").startswith("expression happy"), 60, "happy")
+        for round_ in range(8):
+            assert tell("pause", control) == "ok"
+            assert tell("resume", control) == "ok"
+            wait_for(lambda: holds_open(app.pid, smile_video)
+                     and tell("status", control).startswith("expression happy"), 15,
+                     f"watching again after round {round_}")
+        assert tell("pause", control) == "ok"  # and the other way round: paused at the end
+        assert tell("resume", control) == "ok"
+        assert tell("pause", control) == "ok"
+        wait_for(lambda: not holds_open(app.pid, smile_video), 5, "the camera released")
+        assert "paused" in tell("status", control)
+        assert ask(desk, "quit") == "ok"
+        assert app.wait(15) == 0
 
 
 def clearest(recognizer, faces: list[np.ndarray], label: str) -> np.ndarray:
@@ -226,8 +268,7 @@ def click_menu_item(env, pid: int, icon: int, downs: int) -> None:
 
 def test_the_icon_sits_in_the_tray_and_its_real_menu_pauses_and_resumes_the_camera(
         desk, smile_video, tmp_path):
-    app = start_app(desk, smile_video, tmp_path)
-    try:
+    with app_running(desk, smile_video, tmp_path) as app:
         wait_for(lambda: ask(desk, "status").startswith("expression happy"), 60, "happy")
         d, icon = wait_for(lambda: tray_icon(desk), 10, "the icon's window")
         try:
@@ -247,10 +288,6 @@ def test_the_icon_sits_in_the_tray_and_its_real_menu_pauses_and_resumes_the_came
             d.close()
         assert ask(desk, "quit") == "ok"
         assert app.wait(15) == 0
-    finally:
-        if app.poll() is None:
-            app.kill()
-        print(app.stdout.read())
 
 
 def test_the_clipboard_backend_pastes_and_gives_back_what_the_user_had(desk, tmp_path,
@@ -319,15 +356,13 @@ def test_the_running_tray_picks_up_my_faces_and_forgets_them(desk, tmp_path):
 @contextmanager
 def watching(desk, video: Path, tmp_path: Path, first: str):
     """The app watching `video` with a focused field, once it reads `first`; quit after."""
-    field = Field(desk, tmp_path)
-    app = start_app(desk, video, tmp_path)
-    try:
-        wait_for(lambda: ask(desk, "status").startswith(f"expression {first}"), 60, first)
-        yield field
-    finally:
-        ask(desk, "quit")
-        app.wait(15)
-        field.close()
+    with app_and_field(desk, video, tmp_path) as (app, field):
+        try:
+            wait_for(lambda: ask(desk, "status").startswith(f"expression {first}"), 60, first)
+            yield field
+        finally:
+            ask(desk, "quit")
+            app.wait(15)
 
 
 def press_while_watching(desk, field: Field, seconds: float) -> str:
@@ -369,14 +404,127 @@ def test_a_slight_wink_types_the_winking_face_once_the_person_taught_it(desk, tm
     for cls, photo in (("neutral", normal), ("wink", wink)):
         (mine / cls).mkdir(parents=True)
         cv2.imwrite(str(mine / cls / "me.png"), photo)
-    with watching(desk, video, tmp_path, "neutral") as field:
-        untaught = press_while_watching(desk, field, 7)  # more than one loop of the video
-        assert untaught and "😉" not in untaught, untaught
+    untaught, typed = before_and_after_teaching(desk, video, tmp_path, "neutral", mine,
+                                                "wink: 1 photo")
+    assert untaught and "😉" not in untaught, untaught
+    assert "😉" in typed and set(typed) <= {"😐", "😉"}, typed
+
+
+def before_and_after_teaching(desk, video: Path, tmp_path: Path, first: str, mine: Path,
+                              said: str) -> tuple[str, str]:
+    """What the hotkey typed while the app watched `video` (from when it reads `first`), for
+    more than one loop of it; then what it typed once `calibrate mine` (which must say `said`)
+    is in use. The profile is forgotten after: the desktop's later stories must not meet it."""
+    with watching(desk, video, tmp_path, first) as field:
+        untaught = press_while_watching(desk, field, 7)
         try:
             taught = run(desk, sys.executable, "-m", "face2emoji_tray", "calibrate", str(mine))
-            assert taught.returncode == 0 and "wink: 1 photo" in taught.stdout, taught.stderr
-            wait_for(lambda: "your faces" in ask(desk, "status"), 15, "my wink in use")
-            typed = press_while_watching(desk, field, 8)[len(untaught):]
-        finally:  # the desktop's later stories must not meet this person's profile
+            assert taught.returncode == 0 and said in taught.stdout, taught.stderr
+            wait_for(lambda: "your faces" in ask(desk, "status"), 15, "my faces in use")
+            return untaught, press_while_watching(desk, field, 8)[len(untaught):]
+        finally:
             run(desk, sys.executable, "-m", "face2emoji_tray", "calibrate", "--forget")
-    assert "😉" in typed and set(typed) <= {"😐", "😉"}, typed
+
+
+def tcce_photo(stem: str) -> np.ndarray:
+    """A TCCE photo (160x160, performers 21-30 are never trained on)."""
+    with zipfile.ZipFile(SHARED / "posed" / "tcce.zip") as z:
+        return cv2.imdecode(np.frombuffer(z.read(f"tcce/{stem}.jpg"), np.uint8), cv2.IMREAD_COLOR)
+
+
+def test_a_face_taught_from_photos_types_its_emoji_and_my_other_faces_still_type_theirs(
+        desk, tmp_path):
+    """Performer 25 teaches their six faces and a disgusted face, from one photo each, in a
+    folder named 🤢; the running tray, watching other photos of them (smiling, then
+    disgusted), types 😀 while they smile and 🤢 while they are disgusted."""
+    mine = tmp_path / "my-faces"
+    for face, stem in (("neutral", "2501a04"), ("happy", "2511b02"), ("sad", "2511c02"),
+                       ("angry", "2511d04"), ("scared", "2511f04"), ("surprised", "2511g05"),
+                       ("🤢", "2511e02")):
+        (mine / face).mkdir(parents=True)
+        cv2.imwrite(str(mine / face / f"{stem}.png"), tcce_photo(stem))
+    video = write_video(tmp_path / "smile-then-disgust.avi",
+                        frames_of(tcce_photo("2521b02"), 15) + frames_of(tcce_photo("2521e01"), 15))
+    untaught, typed = before_and_after_teaching(desk, video, tmp_path, "happy", mine,
+                                                "🤢: 1 photo, taught")
+    assert "😀" in untaught and "🤢" not in untaught, untaught
+    assert "🤢" in typed and "😀" in typed and set(typed) <= {"😀", "🤢"}, typed
+
+
+NO_HOTKEY = "no global hotkey under Wayland: bind `face2emoji type-now` to a desktop shortcut"
+
+
+def doctor_line(env, name: str) -> str:
+    """`face2emoji doctor`'s line for one check, with the lines of its hint that follow."""
+    lines = run(env, sys.executable, "-m", "face2emoji_tray", "doctor",
+                timeout=120).stdout.splitlines()
+    at = next(i for i, line in enumerate(lines) if line[5:].startswith(f"{name} "))
+    return "\n".join([lines[at], *takewhile(lambda line: line.startswith(" " * 6),
+                                             lines[at + 1:])])
+
+
+def test_under_wayland_no_x_hotkey_starts_and_the_app_says_to_bind_type_now(desk, smile_video,
+                                                                            tmp_path):
+    """GNOME's Wayland session: XWayland sets DISPLAY, and an X hotkey would start, say it is
+    ready and never fire in a Wayland window. Here the X desktop plays XWayland's part."""
+    env = {**desk, "XDG_SESSION_TYPE": "wayland"}
+    notifications(env)  # (what earlier stories showed)
+    with app_and_field(env, smile_video, tmp_path) as (app, field):
+        wait_for(lambda: ask(env, "status").startswith("expression happy"), 60, "happy")
+        assert ask(env, "status").endswith(f"%); {NO_HOTKEY}")  # the first line, as status
+        d, icon = wait_for(lambda: tray_icon(env), 10, "the icon's window")
+        try:
+            wait_for(lambda: icon.get_wm_name() == f"Face2Emoji: happy; {NO_HOTKEY}", 5,
+                     "the icon's title")
+        finally:
+            d.close()
+        told = [n for n in notifications(env) if NO_HOTKEY in n]
+        assert len(told) == 1, told
+        assert "\nGNOME: Settings → Keyboard → Custom Shortcuts" in told[0]
+        assert "\nKDE: System Settings → Shortcuts" in told[0]
+        field.focus()
+        run(env, "xdotool", "key", "ctrl+alt+e")  # no X hotkey listens: nothing is typed
+        time.sleep(1.5)
+        assert field.text == ""
+        done = run(env, sys.executable, "-m", "face2emoji_tray", "type-now")
+        assert done.returncode == 0 and done.stdout.startswith("typed 😀"), done
+        wait_for(lambda: field.text == "😀", 10, "😀 in the field")
+        line = doctor_line(env, "hotkey")
+        assert line.startswith(f"WARN hotkey                 {NO_HOTKEY}  → GNOME: K="), line
+        assert "gsettings set $K custom-keybindings" in line
+        assert "\n      KDE: System Settings → Shortcuts" in line
+        assert ask(env, "quit") == "ok"
+        assert app.wait(15) == 0
+        assert "hotkey <ctrl>+<alt>+e ready" not in app.stdout.read()
+
+
+@pytest.fixture(scope="module")
+def bare_desk(tmp_path_factory):
+    """A desktop without a tray host (stock GNOME without the AppIndicator extension)."""
+    with desktop(tmp_path_factory.mktemp("home"), tray=False) as env:
+        yield env
+
+
+NO_TRAY_HOST = "no tray host: the icon cannot be shown"
+
+
+def test_without_a_tray_host_the_app_says_so_once_and_still_types(bare_desk, smile_video,
+                                                                 tmp_path):
+    with app_and_field(bare_desk, smile_video, tmp_path) as (app, field):
+        wait_for(lambda: ask(bare_desk, "status").startswith("expression happy"), 60, "happy")
+        assert NO_TRAY_HOST in ask(bare_desk, "status")
+        field.focus()
+        run(bare_desk, "xdotool", "key", "ctrl+alt+e")  # the hotkey...
+        wait_for(lambda: field.text == "😀", 10, "😀 from the hotkey")
+        done = run(bare_desk, sys.executable, "-m", "face2emoji_tray", "type-now")  # ...and this
+        assert done.returncode == 0 and done.stdout.startswith("typed 😀"), done
+        wait_for(lambda: field.text == "😀😀", 10, "😀 from type-now")
+        told = [n for n in notifications(bare_desk) if NO_TRAY_HOST in n]
+        assert len(told) == 1, told
+        assert doctor_line(bare_desk, "tray host") == (
+            "WARN tray host              no StatusNotifierWatcher on the session bus and no X "
+            "system tray  → GNOME: add the AppIndicator extension; without an icon the hotkey "
+            "and `face2emoji type-now` still work")
+        assert ask(bare_desk, "quit") == "ok"
+        assert app.wait(15) == 0
+        assert app.stdout.read().count(NO_TRAY_HOST) == 1  # one log line

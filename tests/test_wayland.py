@@ -88,3 +88,18 @@ def test_doctor_names_the_typing_chain_of_this_desktop(way):
     typing = next(l for l in done.stdout.splitlines() if l.split()[1] == "typing")
     assert typing.split(maxsplit=2)[::2] == [
         "OK", "wayland: wtype (used) → clipboard → ydotool (not available)"]
+
+
+def test_doctor_says_how_to_bind_type_now_and_that_no_tray_host_is_there(way):
+    done = subprocess.run([*APP, "doctor"], env=way, capture_output=True, text=True, timeout=120)
+    lines = done.stdout.splitlines()
+    hotkey = next(i for i, line in enumerate(lines) if line.split()[1] == "hotkey")
+    assert lines[hotkey].startswith("WARN hotkey                 no global hotkey under Wayland: "
+                                    "bind `face2emoji type-now` to a desktop shortcut  → GNOME: ")
+    assert "gsettings set $K custom-keybindings" in lines[hotkey]
+    assert lines[hotkey + 1].startswith("      KDE: System Settings → Shortcuts")
+    assert lines[hotkey + 2] == "      sway: bindsym Ctrl+Alt+e exec face2emoji type-now"
+    tray = next(line for line in lines if line.split()[1:3] == ["tray", "host"])
+    assert tray.startswith("WARN tray host              no StatusNotifierWatcher on the session "
+                           "bus and no X system tray")
+    assert "cannot check" not in done.stdout

@@ -3,24 +3,29 @@
 use of that profile, and the calibration API's answers and refusals."""
 from __future__ import annotations
 
+import functools
 import http.client
+import http.server
 import json
 import os
 import stat
 import subprocess
+import sys
+import threading
 import time
 import zipfile
 from pathlib import Path
+from urllib.parse import quote
 
 import cv2
 import numpy as np
 import pytest
 
 from face2emoji_tray.classifier import Classifier
-from tests.browser import CHROMIUM, chromium_args, picture
+from tests.browser import CHROMIUM, Preview, chromium_args, open_page, picture, preview_server
 from tests.conftest import ROOT, SHARED
 from tests.media import NEUTRAL_JPG, SMILE_JPG, frames_of, read_photo, write_y4m
-from tests.processes import APP, web_server
+from tests.processes import APP
 from tests.waiting import wait_for
 
 OUT = ROOT / "test-output"
@@ -35,9 +40,10 @@ def data_home(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(data_home):
-    with web_server(env={**os.environ, "XDG_DATA_HOME": str(data_home)}) as port:
-        yield port
+def server(data_home, tmp_path_factory):
+    with preview_server(tmp_path_factory.mktemp("web"),
+                        env={**os.environ, "XDG_DATA_HOME": str(data_home)}) as preview:
+        yield preview
 
 
 @pytest.fixture
@@ -48,9 +54,13 @@ def saved(data_home) -> Path:
     return path
 
 
-def request(port: int, method: str, path: str, body: bytes = b"", **headers):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    conn.request(method, path, body=body, headers={"Host": f"127.0.0.1:{port}", **headers})
+def request(server: Preview, method: str, path: str, body: bytes = b"", page: bool = True,
+            **headers):
+    """One request, by default as the page's script makes it (Host, Origin, its secret);
+    `page=False`: with only a Host of this machine, as any local program could."""
+    sent = server.headers() if page else {"Host": f"127.0.0.1:{server.port}"}
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    conn.request(method, path, body=body, headers={**sent, **headers})
     resp = conn.getresponse()
     status, data = resp.status, resp.read()
     conn.close()
@@ -97,7 +107,7 @@ def test_the_camera_flow_makes_a_profile_of_the_faces_taken(server, chromium, sa
     camera (the same face: still a profile), happy retaken once, the rest skipped."""
     browser = chromium("smile")
     page = browser.new_page()
-    page.goto(f"http://127.0.0.1:{server}/calibrate")
+    open_page(page, server, calibrate=True)
     page.wait_for_selector("#cal-start:enabled", timeout=20000)
     started = time.monotonic()
     page.click("#cal-start")
@@ -140,7 +150,7 @@ def test_the_camera_flow_makes_a_profile_of_the_faces_taken(server, chromium, sa
                                                                     "happy": FRAMES}
     assert made["model_sha256"] == Classifier(ROOT / "models" / "expression.onnx").sha256
 
-    page.goto(f"http://127.0.0.1:{server}/")  # the live preview now uses it
+    page.goto(f"http://127.0.0.1:{server.port}/")  # the live preview now uses it
     page.wait_for_function("document.getElementById('profile-status').textContent !== ''")
     assert page.locator("#profile-status").inner_text() == "Using your faces (profile.json)."
     browser.close()
@@ -149,7 +159,7 @@ def test_the_camera_flow_makes_a_profile_of_the_faces_taken(server, chromium, sa
 def test_frames_without_a_face_are_not_counted_and_the_page_says_why(server, chromium, saved):
     browser = chromium("wall")
     page = browser.new_page()
-    page.goto(f"http://127.0.0.1:{server}/calibrate")
+    open_page(page, server, calibrate=True)
     page.wait_for_selector("#cal-start:enabled", timeout=20000)
     page.click("#cal-start")
     page.wait_for_function("document.getElementById('cal-status').textContent"
@@ -170,7 +180,8 @@ def test_a_photo_per_face_makes_a_profile_without_a_camera(server, chromium, sav
     cv2.imwrite(str(wall), WALL)
     browser = chromium(None)
     page = browser.new_page()
-    page.goto(f"http://127.0.0.1:{server}/?calibrate")
+    open_page(page, server)
+    page.goto(f"http://127.0.0.1:{server.port}/?calibrate")
     page.wait_for_function("document.getElementById('cal-status').textContent"
                            ".startsWith('No camera (')", timeout=20000)
     assert page.locator("#cal-camera").is_hidden()
@@ -184,11 +195,24 @@ def test_a_photo_per_face_makes_a_profile_without_a_camera(server, chromium, sav
     page.wait_for_function("document.querySelector('#try-with .label').textContent"
                            ".startsWith('happy')", timeout=20000)
     assert page.locator("#try-without .label").inner_text().startswith("happy")
+    # Add a face of my own from two photos: 👍🏽 named "yuck" (one of the photos has no face).
+    disgust = tmp_path / "disgust.jpg"
+    cv2.imwrite(str(disgust), tcce("2511e02"))
+    page.click("#add-open")
+    page.fill("#add-emoji", "👍🏽")
+    page.fill("#add-name", "yuck")
+    page.set_input_files("#add-photos", [str(disgust), str(wall)])
+    state(page, "yuck", "done")
+    mine = page.locator(".step[data-cls=yuck]")
+    assert mine.locator(".emoji").inner_text() == "👍🏽"
+    assert mine.locator(".count").inner_text() == "✓ from a photo Photo not used: no face in view."
     page.click("#cal-save")
     page.wait_for_function("document.getElementById('cal-saved').textContent.startsWith('Saved')",
                            timeout=20000)
     made = json.loads(saved.read_text())
     assert {c: v["photos"] for c, v in made["classes"].items()} == {"happy": 1, "neutral": 1}
+    assert {n: (t["emoji"], t["photos"]) for n, t in made["taught"].items()} == {
+        "yuck": ("👍🏽", 1)}
     assert stat.S_IMODE(saved.stat().st_mode) == 0o600
     browser.close()
 
@@ -198,7 +222,7 @@ def test_the_live_preview_says_a_broken_profile_is_not_used(server, chromium, sa
     saved.write_text("{not json")
     browser = chromium(None)
     page = browser.new_page()
-    page.goto(f"http://127.0.0.1:{server}/")
+    open_page(page, server)
     page.wait_for_function("document.getElementById('profile-status').textContent !== ''")
     status = page.locator("#profile-status").inner_text()
     assert status.startswith(f"Your profile is not used: {saved}: not a readable Face2Emoji "
@@ -209,8 +233,8 @@ def test_the_live_preview_says_a_broken_profile_is_not_used(server, chromium, sa
 
 # The API alone: quicker, and exact about what counts.
 
-def frame(port: int, cls: str, image: np.ndarray, session: str = "api", extra: str = ""):
-    return request(port, "POST", f"/api/calibrate/frame?session={session}&cls={cls}{extra}",
+def frame(server: Preview, cls: str, image: np.ndarray, session: str = "api", extra: str = ""):
+    return request(server, "POST", f"/api/calibrate/frame?session={session}&cls={cls}{extra}",
                    jpeg(image))
 
 
@@ -233,7 +257,7 @@ def test_faces_it_cannot_be_taught_are_refused(server, smile):
     for cls in ("disgust", "no_face", ""):
         status, answer = frame(server, cls, smile)
         assert status == 400 and answer["error"].startswith("cls must be one of angry, happy")
-        assert answer["error"].endswith(", wink")
+        assert answer["error"].endswith(", wink, or a face added with /api/calibrate/add")
 
 
 def test_try_reads_with_and_without_the_session_s_faces(server, smile):
@@ -258,14 +282,14 @@ def test_save_needs_two_faces_and_writes_the_user_s_profile(server, smile, saved
     status, answer = request(server, "POST", "/api/calibrate/save?session=save")
     assert status == 200 and answer == {"path": str(saved), "classes": {"happy": 1, "neutral": 1},
                                         "note": ""}
-    assert request(server, "GET", "/api/session")[1]["profile"] == {
+    assert request(server, "POST", "/api/session")[1]["profile"] == {
         "used": True, "note": "your faces (profile.json)"}
     saved.unlink()
-    assert request(server, "GET", "/api/session")[1]["profile"] == {"used": False, "note": ""}
+    assert request(server, "POST", "/api/session")[1]["profile"] == {"used": False, "note": ""}
 
 
 def test_the_bundled_emoji_are_served_and_nothing_else(server):
-    status, data = request(server, "GET", "/emoji/happy.png")
+    status, data = request(server, "GET", "/emoji/happy.png", page=False)
     assert status == 200 and data == (ROOT / "assets" / "emoji" / "happy.png").read_bytes()
     assert request(server, "GET", "/emoji/../../README.md")[0] == 404
     assert request(server, "GET", "/emoji/happy.png", Host="evil.example")[0] == 403
@@ -274,22 +298,96 @@ def test_the_bundled_emoji_are_served_and_nothing_else(server):
     assert status == 403
 
 
-def test_web_calibrate_opens_the_calibration_page(tmp_path):
-    opened, browser = tmp_path / "opened", tmp_path / "browser"
-    browser.write_text(f'#!/bin/sh\necho "$1" > {opened}\n')
+def test_a_local_program_cannot_teach_or_save_my_faces(server, smile, saved):
+    """The three POSTs that once made a smile read sad: refused without the page's Origin
+    and secret (any local program, or a page of another localhost port), nothing saved."""
+    neutral = read_photo(NEUTRAL_JPG)
+    for origin in ({}, {"Origin": "http://localhost:3000"},
+                   {"Origin": f"http://127.0.0.1:{server.port + 1}"}):
+        for path, body in ((f"/api/calibrate/frame?session=&cls=sad", jpeg(smile)),
+                           (f"/api/calibrate/frame?session=&cls=happy", jpeg(neutral)),
+                           ("/api/calibrate/save?session=", b"")):
+            status, answer = request(server, "POST", path, body, page=False, **origin)
+            assert status == 403 and answer["error"].startswith("only the preview's own page")
+    assert not saved.exists()
+    status, photo = request(server, "POST", "/api/photo", jpeg(smile))
+    assert status == 200 and photo["label"] == "happy"
+
+
+ATTACK = """<!doctype html><iframe id="framed" src="http://127.0.0.1:{port}/calibrate"></iframe>
+<script type="module">
+const api = "http://127.0.0.1:{port}", got = {{}};
+const body = async (name) =>
+  new Blob([await (await fetch(name)).arrayBuffer()], {{type: "text/plain"}});
+// what a page may send anywhere without asking: "simple" POSTs, answers unread
+for (const [path, photo] of [["frame?session=&cls=sad", "smile.jpg"],
+                             ["frame?session=&cls=happy", "neutral.jpg"], ["save?session=", null]])
+  await fetch(`${{api}}/api/calibrate/${{path}}`, {{method: "POST", mode: "no-cors",
+                                                body: photo && await body(photo)}});
+for (const secret of [null, "a guess"]) {{
+  try {{
+    const r = await fetch(`${{api}}/api/session`, {{method: "POST",
+      headers: secret ? {{"X-Face2Emoji-Secret": secret}} : {{}}}});
+    got[secret] = await r.text();
+  }} catch (e) {{ got[secret] = "blocked"; }}
+}}
+document.title = JSON.stringify(got);
+</script>"""
+
+
+def test_a_page_from_another_localhost_port_can_neither_teach_read_nor_frame_it(
+        server, chromium, saved, smile, tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "attack.html").write_text(ATTACK.format(port=server.port))
+    (site / "smile.jpg").write_bytes(jpeg(smile))
+    (site / "neutral.jpg").write_bytes(jpeg(read_photo(NEUTRAL_JPG)))
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    other = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    browser = chromium(None)
+    try:
+        page = browser.new_page()
+        open_page(page, server)  # the user's own page is open in the same browser
+        page.goto(f"http://127.0.0.1:{other.server_address[1]}/attack.html")
+        page.wait_for_function("document.title.startsWith('{')", timeout=20000)
+        assert not saved.exists()
+        assert json.loads(page.title()) == {"null": "blocked", "a guess": "blocked"}
+        assert page.frames[1].url.startswith("chrome-error://")  # refused to be framed
+    finally:
+        browser.close()
+        other.shutdown()
+        other.server_close()
+
+
+def test_web_calibrate_opens_the_calibration_page_once_it_answers(tmp_path):
+    """The browser is opened on the runtime dir's file, after the port is ours: following
+    the file, as a browser does, reaches the page (the secret in the fragment). A second
+    `web --calibrate` ("Open preview", then "Teach my faces…") proves the first is ours and
+    opens it too."""
+    opened, browser, follow = tmp_path / "opened", tmp_path / "browser", tmp_path / "follow.py"
+    follow.write_text(
+        "import re, sys, urllib.request\n"
+        "text = open(sys.argv[1].removeprefix('file://')).read()\n"
+        "url = re.search('url=(http://[^\"]+)\"', text).group(1)\n"
+        "direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))\n"
+        "print(sys.argv[1], url, direct.open(url, timeout=10).status)\n")
+    browser.write_text(f'#!/bin/sh\nexec {sys.executable} {follow} "$1" >> {opened}\n')
     browser.chmod(0o755)
-    with web_server(("--calibrate",), {**os.environ, "BROWSER": str(browser)}) as port:
+    env = {**os.environ, "BROWSER": str(browser)}
+    with preview_server(tmp_path, ("--calibrate",), env) as preview:
         wait_for(lambda: opened.exists() and opened.read_text().strip(), 10,
                  "the browser to be asked")
-        assert opened.read_text().strip() == f"http://127.0.0.1:{port}/calibrate"
-        # "Open preview" then "Teach my faces…": the second finds the first and opens its page
+        uri, url, status = opened.read_text().split()
+        assert uri == preview.opener(calibrate=True)
+        assert url.startswith(f"http://127.0.0.1:{preview.port}/calibrate#s=")
+        assert status == "200"
         opened.unlink()
-        second = subprocess.run([*APP, "web", "--calibrate", "--port", str(port)],
-                                env={**os.environ, "BROWSER": str(browser)},
+        second = subprocess.run([*APP, "web", "--calibrate", "--port", str(preview.port)],
+                                env={**env, "XDG_RUNTIME_DIR": str(preview.runtime)},
                                 capture_output=True, text=True, timeout=60)
         assert second.returncode == 0 and "already runs" in second.stdout, second.stderr
-        wait_for(lambda: opened.exists() and opened.read_text().strip(), 10, "the browser")
-        assert opened.read_text().strip() == f"http://127.0.0.1:{port}/calibrate"
+        assert opened.read_text().split() == [uri, url, "200"]
 
 
 def yale(condition: str, person: str = "subject07") -> np.ndarray:
@@ -325,3 +423,116 @@ def test_a_wink_no_different_from_my_other_faces_is_not_saved_and_the_page_says_
         "or a wink; wink not learned: this wink looks like your other faces to the eye "
         "readings: shut one eye fully and keep the other open")
     assert not saved.exists()
+
+
+# Faces of my own ("Add a face…"): TCCE performer 25 (never trained on), one photo per face.
+TCCE_FACES = {"neutral": "2501a04", "happy": "2511b02", "sad": "2511c02", "angry": "2511d04",
+              "scared": "2511f04", "surprised": "2511g05"}
+FAMILY = "👨‍👩‍👧"
+
+
+def tcce(stem: str) -> np.ndarray:
+    with zipfile.ZipFile(SHARED / "posed" / "tcce.zip") as z:
+        return cv2.imdecode(np.frombuffer(z.read(f"tcce/{stem}.jpg"), np.uint8), cv2.IMREAD_COLOR)
+
+
+def add(server: Preview, session: str, emoji: str, name: str = ""):
+    return request(server, "POST", f"/api/calibrate/add?session={session}&emoji={quote(emoji)}"
+                                 f"&name={quote(name)}")
+
+
+def attempt(server: Preview, session: str, image: np.ndarray) -> dict:
+    status, answer = request(server, "POST", f"/api/calibrate/try?session={session}", jpeg(image))
+    assert status == 200
+    return answer
+
+
+def test_a_face_of_my_own_is_added_taken_tried_saved_and_removed(server, saved):
+    for cls, stem in TCCE_FACES.items():
+        assert frame(server, cls, tcce(stem), "own")[1]["accepted"]
+    status, answer = frame(server, quote(FAMILY), tcce("2511e02"), "own")  # not added yet
+    assert status == 400 and "a face added with /api/calibrate/add" in answer["error"]
+    assert add(server, "own", FAMILY) == (200, {"name": FAMILY, "emoji": FAMILY, "count": 0})
+    assert frame(server, quote(FAMILY), tcce("2511e02"), "own")[1]["count"] == 1
+    other_disgust = attempt(server, "own", tcce("2521e01"))  # another photo of that face
+    assert (other_disgust["with"]["label"], other_disgust["with"]["emoji"]) == (FAMILY, FAMILY)
+    assert other_disgust["without"]["label"] != FAMILY
+    assert attempt(server, "own", tcce("2521b02"))["with"]["label"] == "happy"
+    status, answer = request(server, "POST", "/api/calibrate/save?session=own")
+    assert status == 200 and answer["classes"][FAMILY] == 1
+    made = json.loads(saved.read_text())
+    assert made["taught"][FAMILY]["emoji"] == FAMILY
+    status, photo = request(server, "POST", "/api/photo", jpeg(tcce("2521e01")))
+    assert (photo["label"], photo["emoji"]) == (FAMILY, FAMILY)  # the preview uses it
+    assert request(server, "POST", "/api/session")[1]["emoji"][FAMILY] == FAMILY  # its bars too
+    assert request(server, "POST", f"/api/calibrate/remove?session=own&cls={quote(FAMILY)}")[0] \
+        == 200
+    assert attempt(server, "own", tcce("2521e01"))["with"]["label"] != FAMILY
+    saved.unlink()
+
+
+@pytest.mark.parametrize(("emoji", "name", "why"), [
+    ("", "", "the emoji: an empty name"), ("🤢", "happy", "happy is built in"),
+    ("🤢", "yuck\x07", "the name: a name with control characters"),
+    ("🤢\n", "", "the emoji: a name with control characters"),
+    ("🤢" * 33, "", "the emoji: a name of 33 characters")])
+def test_a_face_of_my_own_that_cannot_be_one_is_refused_in_one_line(server, emoji, name, why):
+    status, answer = add(server, "bad", emoji, name)
+    assert status == 400 and answer["error"].startswith(why) and "\n" not in answer["error"]
+
+
+def test_a_local_program_cannot_add_or_remove_a_face_of_mine(server):
+    for what in ("add?session=x&emoji=%F0%9F%A4%A2", "remove?session=x&cls=%F0%9F%A4%A2"):
+        assert request(server, "POST", f"/api/calibrate/{what}", page=False)[0] == 403
+
+
+def test_at_most_so_many_faces_of_my_own(server):
+    from face2emoji_tray.profile import MAX_TAUGHT
+
+    assert all(add(server, "many", f"face {i}", "")[0] == 200 for i in range(MAX_TAUGHT))
+    status, answer = add(server, "many", "one more")
+    assert status == 400 and answer["error"] == f"at most {MAX_TAUGHT} faces of your own"
+
+
+def test_add_a_face_on_the_page_take_it_retake_it_try_it_and_save_it(server, chromium, saved):
+    """The camera shows a smile throughout: neutral and happy are taken from it, the rest
+    skipped; then "Add a face…" with a pasted 👨‍👩‍👧: 2 s of frames, retaken, kept through Save."""
+    browser = chromium("smile")
+    page = browser.new_page()
+    open_page(page, server, calibrate=True)
+    page.wait_for_selector("#cal-start:enabled", timeout=20000)
+    page.click("#cal-start")
+    state(page, "happy", "done", timeout=30)
+    for cls in STEPS[2:]:
+        state(page, cls, "active")
+        page.click("#cal-skip")
+    page.wait_for_function("document.querySelector('#try-with .label').textContent !== ''",
+                           timeout=20000)
+    page.click("#add-open")
+    page.fill("#add-emoji", FAMILY)
+    page.click("#add-go")
+    mine = f'.step[data-cls="{FAMILY}"]'
+    state(page, f'"{FAMILY}"', "active")
+    assert page.locator("#cal-prompt").inner_text() == f"Make your {FAMILY} face"
+    assert page.locator("#cal-emoji").inner_text() == FAMILY
+    state(page, f'"{FAMILY}"', "done")
+    assert page.locator(f"{mine} .emoji").inner_text() == FAMILY
+    assert page.locator(f"{mine} .count").inner_text() == f"✓ {FRAMES} frames"
+    page.click(f"{mine} .redo")  # retake it
+    state(page, f'"{FAMILY}"', "active")
+    state(page, f'"{FAMILY}"', "done")
+    page.wait_for_function("document.getElementById('calibration').dataset.phase === 'try'")
+    page.click("#cal-save")
+    page.wait_for_function("document.getElementById('cal-saved').textContent.startsWith('Saved')",
+                           timeout=20000)
+    assert page.locator("#cal-saved").inner_text().startswith(
+        f"Saved your faces (neutral {FRAMES}, happy {FRAMES}, {FAMILY} {FRAMES})")
+    made = json.loads(saved.read_text())
+    assert made["taught"][FAMILY] == {**made["taught"][FAMILY], "emoji": FAMILY, "photos": FRAMES}
+    page.click(f"{mine} .remove")
+    page.wait_for_selector(mine, state="detached")
+    page.click("#cal-save")
+    page.wait_for_function("!document.getElementById('cal-saved').textContent.includes('👧')",
+                           timeout=20000)
+    assert json.loads(saved.read_text())["taught"] == {}
+    browser.close()

@@ -30,6 +30,11 @@ FER_TEST = DATA / "fer2013" / "public_test.zip"
 RAFDB = DATA / "rafdb" / "rafdb.zip"  # train/<fer class>/, test/<fer class>/; no neutral
 SFEW = DATA / "sfew" / "sfew.zip"  # train/<fer class>/, val/<fer class>/
 POSED = DATA / "posed" / "posed.zip"
+TCCE = DATA / "posed" / "tcce.zip"  # tcce/PPTVXNN.jpg, performer PP; see tcce_label
+AFFECTNET = DATA / "affectnet" / "affectnet.zip"  # <class>/<id>_<class>.jpg, labels.csv
+FERPLUS = DATA / "fer2013" / "ferplus_train.csv"  # ten annotators' votes per FER2013 face
+FERPLUS_TEST = DATA / "fer2013" / "ferplus_public_test.csv"  # the same for public_test
+TCCE_CHECK = range(21, 31)  # TCCE performers kept out of training: the per-person check
 CEW = DATA / "cew" / "eyes.zip"
 IMAGE_EXT = (".png", ".jpg", ".jpeg")
 VAL_FRACTION = 0.1  # of train.zip, held out by train.py for model choice (seed 0 for every run)
@@ -42,6 +47,7 @@ class Images:
     x: np.ndarray  # (N, H, W) uint8
     y: np.ndarray  # (N,) int64
     names: list[str]
+    soft: np.ndarray | None = None  # (N, classes) float32 targets where votes exist (FER+)
 
 
 def read_zip(path: Path, label_of, limit: int | None = None, seed: int = 0, prefix: str = "",
@@ -92,8 +98,17 @@ def square(img: np.ndarray, size: int) -> np.ndarray:
 
 
 def concat(parts: list[Images]) -> Images:
+    soft = (np.concatenate([targets(p) for p in parts])
+            if any(p.soft is not None for p in parts) else None)
     return Images(np.concatenate([p.x for p in parts]), np.concatenate([p.y for p in parts]),
-                  [n for p in parts for n in p.names])
+                  [n for p in parts for n in p.names], soft)
+
+
+def targets(images: Images) -> np.ndarray:
+    """Soft targets where a set has votes, one-hot labels elsewhere."""
+    if images.soft is not None:
+        return images.soft
+    return np.eye(len(FACE_CLASSES), dtype=np.float32)[images.y]
 
 
 def clean(images: Images) -> Images:
@@ -106,7 +121,8 @@ def clean(images: Images) -> Images:
             continue
         seen[key] = i
         keep.append(i)
-    return Images(images.x[keep], images.y[keep], [images.names[i] for i in keep])
+    soft = None if images.soft is None else images.soft[keep]
+    return Images(images.x[keep], images.y[keep], [images.names[i] for i in keep], soft)
 
 
 def fer_label(name: str) -> int | None:
@@ -121,23 +137,143 @@ def fer_label_disgust_angry(name: str) -> int | None:
     return FACE_CLASSES.index("angry") if name.split("/")[-2] == "disgust" else fer_label(name)
 
 
-# Training sources: (zip, folder prefix). Every one names its class folders as FER2013 does.
-SOURCES = {"fer": (FER_TRAIN, ""), "rafdb": (RAFDB, "train/"), "sfew": (SFEW, "train/")}
+# Training sets of face crops: (zip, folder prefix). Every one names its class folders as
+# FER2013 does, but AffectNet (affectnet_labels). "tcce" (posed photos, read through the face
+# stage) and FER+ votes (soft=True) are added by training_faces.
+SOURCES = {"fer": (FER_TRAIN, ""), "rafdb": (RAFDB, "train/"), "sfew": (SFEW, "train/"),
+           "affectnet": (AFFECTNET, "")}
+AFFECTNET_NAMES = {"anger": "angry", "disgust": "disgust", "fear": "fear", "happy": "happy",
+                   "happiness": "happy", "sad": "sad", "sadness": "sad", "surprise": "surprise"}
+# FER+ vote columns → our classes (disgust folded into angry as in training; contempt,
+# unknown and not-a-face votes go to none of them)
+FERPLUS_VOTES = {"anger": "angry", "disgust": "angry", "happiness": "happy",
+                 "neutral": "neutral", "sadness": "sad", "fear": "scared", "surprise": "surprised"}
+
+
+def affectnet_labels(root: Path = DATA) -> dict[str, str]:
+    """AffectNet image id → label, for the images whose folder and labels.csv agree.
+
+    labels.csv disagrees with the folder for 29% of the subset's rows (mostly fear/surprise,
+    anger/disgust, sad/neutral pairs: looked at in grids), and the 5,620 FFHQ files have no
+    row at all (a source's own labelling, 4,999 of them 'happiness'): both are left out."""
+    import csv
+    import io
+
+    with zipfile.ZipFile(root / AFFECTNET.relative_to(DATA)) as z:
+        rows = csv.DictReader(io.StringIO(z.read("labels.csv").decode()))
+        listed = {r["pth"].split("/")[-1].split(".")[0]: r["label"] for r in rows}
+    return {i: AFFECTNET_NAMES[c] for i, c in listed.items() if c in AFFECTNET_NAMES}
+
+
+def affectnet_label_of(root: Path, disgust_as_angry: bool):
+    """label_of for read_zip: the folder's class where labels.csv agrees with it, else None."""
+    agreed = affectnet_labels(root)
+
+    def label_of(name: str) -> int | None:
+        folder, file = name.split("/")[-2:]
+        folder_class = AFFECTNET_NAMES.get(folder)
+        if folder_class is None or agreed.get(file.rsplit("_", 1)[0]) != folder_class:
+            return None
+        fer_name = f"{folder_class}/{file}"
+        return (fer_label_disgust_angry if disgust_as_angry else fer_label)(fer_name)
+    return label_of
+
+
+def ferplus_votes(path: Path = FERPLUS) -> dict[str, np.ndarray]:
+    """FER2013 member name (without extension) → soft target over our classes from the ten
+    FER+ votes; faces most annotators called unknown or not a face get no entry."""
+    import csv
+
+    out = {}
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            votes = np.zeros(len(FACE_CLASSES), np.float32)
+            for column, cls in FERPLUS_VOTES.items():
+                votes[FACE_CLASSES.index(cls)] += float(row[column])
+            if votes.sum() > float(row["unknown"]) + float(row["NF"]):
+                out[row["file"].rsplit(".", 1)[0]] = votes / votes.sum()
+    return out
+
+
+def with_ferplus(fer: Images, prefix: str = "fer:") -> Images:
+    """FER2013 faces with FER+'s soft targets and its majority as the label; the faces FER+
+    dropped, and those its annotators mostly called unknown or not a face, are left out."""
+    votes = ferplus_votes()
+    keep = [i for i, n in enumerate(fer.names) if n[len(prefix):].rsplit(".", 1)[0] in votes]
+    soft = np.stack([votes[fer.names[i][len(prefix):].rsplit(".", 1)[0]] for i in keep])
+    return Images(fer.x[keep], soft.argmax(1).astype(np.int64), [fer.names[i] for i in keep], soft)
+
+
+def tcce_label(name: str, disgust_as_angry: bool = True) -> str | None:
+    """'tcce/PPTVXNN.jpg' → our class of expression X (a neutral, b happy, c sad, d angry,
+    e disgusted, f fearful, g surprised; '0' the neutral photos of performers 12, 13, 18)."""
+    x = name.split("/")[-1][4]
+    cls = {"0": "neutral", "a": "neutral", "b": "happy", "c": "sad", "d": "angry",
+           "e": "disgust", "f": "scared", "g": "surprised"}.get(x)
+    if cls == "disgust":
+        return "angry" if disgust_as_angry else None
+    return cls
+
+
+def tcce_performer(name: str) -> int:
+    return int(name.split("/")[-1][:2])
+
+
+def tcce_faces(performers, spec: InputSpec, disgust_as_angry: bool = True,
+               root: Path = DATA) -> Images:
+    """TCCE photos of these performers as the app sees them: through the face stage
+    (detection, landmarks, aligned crop at the model's framing), grayscale."""
+    from face2emoji_tray.face import FaceFinder
+
+    path = root / TCCE.relative_to(DATA)
+    names = [n for n in photo_names(path, "tcce/")
+             if tcce_performer(n) in performers and tcce_label(n, disgust_as_angry)]
+    xs, ys, kept = [], [], []
+    with FaceFinder(spec) as finder:
+        for name, img in zip(names, photos(path, names)):
+            face = finder.prepare(img).face
+            if face is not None:
+                xs.append(face.crop)
+                ys.append(FACE_CLASSES.index(tcce_label(name, disgust_as_angry)))
+                kept.append(f"tcce:{name}")
+    return Images(np.stack(xs), np.array(ys, dtype=np.int64), kept)
 
 
 def training_faces(sources: tuple[str, ...], size: int, disgust_as_angry: bool,
-                   limit: int | None = None, seed: int = 0, root: Path = DATA) -> Images:
+                   limit: int | None = None, seed: int = 0, root: Path = DATA,
+                   soft: bool = False, crop_scale: float = 1.0) -> Images:
     """The named training sets, cleaned, as size² grayscale faces; `names` keep the source.
-    `root` is a folder laid out as DATA (training.pack's copy)."""
+    `root` is a folder laid out as DATA (training.pack's copy). With `soft`, FER2013's faces
+    carry FER+'s vote shares (and its majority as the label). "tcce" is TCCE performers
+    01–20 through the face stage at `crop_scale` (never TCCE_CHECK)."""
     label = fer_label_disgust_angry if disgust_as_angry else fer_label
     parts = []
     for src in sources:
+        if src == "tcce":
+            parts.append(tcce_faces(set(range(1, 31)) - set(TCCE_CHECK),
+                                    InputSpec(size=size, crop_scale=crop_scale),
+                                    disgust_as_angry, root))
+            continue
         path, prefix = SOURCES[src]
-        part = read_zip(root / path.relative_to(DATA), label, limit=limit, seed=seed,
+        label_of = affectnet_label_of(root, disgust_as_angry) if src == "affectnet" else label
+        part = read_zip(root / path.relative_to(DATA), label_of, limit=limit, seed=seed,
                         prefix=prefix, size=size)
         part.names = [f"{src}:{n}" for n in part.names]
-        parts.append(part)
+        parts.append(with_ferplus(part) if soft and src == "fer" else part)
     return clean(concat(parts))
+
+
+def source_zip(src: str) -> Path:
+    """The archive a training source is read from (the model's metadata records its hash)."""
+    return TCCE if src == "tcce" else SOURCES[src][0]
+
+
+def name_split(names: list[str], frac: float) -> tuple[np.ndarray, np.ndarray]:
+    """(train, held-out) indices chosen by a hash of each image's name, not its position:
+    the split stays the same when a source is added, removed or relabelled."""
+    held = np.array([int(hashlib.sha1(n.encode()).hexdigest()[:8], 16) % 1000 < frac * 1000
+                     for n in names])
+    return np.flatnonzero(~held), np.flatnonzero(held)
 
 
 def cew_face(name: str) -> str:

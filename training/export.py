@@ -33,7 +33,7 @@ from torch import nn
 from face2emoji_tray.classifier import EXPRESSION_MODEL, META_KEY, MODELS, file_sha256
 from face2emoji_tray.emoji import FACE_CLASSES
 from face2emoji_tray.face import InputSpec
-from training.data import DATA, FER_TRAIN, SOURCES, fer_label, read_zip, to_batch
+from training.data import DATA, FER_TRAIN, fer_label, read_zip, source_zip, to_batch
 from training.model import Probabilities, build
 
 
@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> None:
     meta = {"architecture": f"{len(loaded)}x resnet18/{cfg['stem']}-stem", "test_time_flip": flip,
             "train_config": cfg, "members": len(loaded), "int8": args.int8,
             "validation": [ck["state"]["history"][-1] for _, _, ck in loaded if ck["state"]["history"]],
-            "data_sha256": {str(SOURCES[s][0].relative_to(DATA)): file_sha256(SOURCES[s][0])
+            "data_sha256": {str(source_zip(s).relative_to(DATA)): file_sha256(source_zip(s))
                             for s in cfg.get("sources", ["fer"])}}
     export_onnx(Probabilities([net for net, _, _ in loaded], flip, features=True), specs.pop(),
                 FACE_CLASSES, args.out, meta, args.int8)

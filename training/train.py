@@ -6,6 +6,8 @@
     python -m training.train --resume runs/cpu    # go on from the last checkpoint
     python -m training.train --preset mix --init runs/mix-s0/best.pt --epochs 20 --lr 0.05
                                                   # a second cycle from a run's weights
+    python -m training.train --preset posed --init models/expression.pt --member 0
+                                                  # fine-tune a shipped network on the posed mix
 
 A checkpoint is written after every epoch (last.pt, and best.pt by validation accuracy);
 the validation split is carved from train (public_test is for the final report only).
@@ -27,7 +29,8 @@ from tqdm import tqdm
 
 from face2emoji_tray.emoji import FACE_CLASSES
 from face2emoji_tray.face import InputSpec
-from training.data import VAL_FRACTION, Augment, split, to_batch, training_faces
+from training.data import (TCCE_CHECK, VAL_FRACTION, Augment, name_split, split, targets,
+                           tcce_faces, to_batch, training_faces)
 from training.model import build
 
 
@@ -43,8 +46,13 @@ class Config:
     class_weight_power: float = 0.5  # loss weight ∝ 1/frequency**power: helps scared, sad
     augment: float = 1.0  # strength of the lighting/quality augmentation (data.Augment)
     equalize: bool = True  # histogram equalisation in the preprocessing (face.to_input)
-    sources: tuple[str, ...] = ("fer",)  # training sets, see data.SOURCES
+    sources: tuple[str, ...] = ("fer",)  # training sets, see data.SOURCES (+ "tcce")
     disgust_as_angry: bool = False  # else disgust faces are left out
+    soft: bool = False  # FER2013 faces learn FER+'s vote shares instead of FER2013's label
+    epoch_samples: int | None = None  # draw this many faces an epoch, classes balanced
+    posed_share: float = 0.0  # of those, this share from the posed photos (TCCE 01–20)
+    split_by_name: bool = False  # validation chosen by image name (data.name_split)
+    frozen_stages: int = 0  # keep the stem and this many residual stages as they are (see split_at)
     val_fraction: float = VAL_FRACTION
     limit: int | None = None  # read only this many training images (tests)
     max_batches: int | None = None  # stop each epoch early (tests)
@@ -69,14 +77,36 @@ PRESETS = {
     "mix": Config(size=64, stem="imagenet", epochs=40, augment=0.3, equalize=False,
                   label_smoothing=0.0, class_weight_power=0.0, disgust_as_angry=True,
                   sources=("fer", "rafdb", "sfew"), workers=6, device="cuda"),
+    # Fine-tuning "mix" on the faces users make on purpose (TCCE performers 01–20, a fixed
+    # share of every epoch), AffectNet, and FER+'s votes, each class drawn equally often.
+    "posed": Config(size=64, stem="imagenet", epochs=4, lr=0.01, augment=0.3, equalize=False,
+                    label_smoothing=0.0, class_weight_power=0.0, disgust_as_angry=True,
+                    sources=("fer", "rafdb", "sfew", "affectnet", "tcce"), soft=True,
+                    epoch_samples=12000, posed_share=0.15, split_by_name=True, frozen_stages=2),
     "tiny": Config(epochs=2, batch=16, lr=0.01, limit=400, max_batches=4, threads=1),
 }
 
 
-def batches(x: np.ndarray, y: np.ndarray, cfg: Config, epoch: int, augment):
-    """Shuffled, augmented, preprocessed mini-batches as tensors. Each batch has its own
+def epoch_order(y: np.ndarray, posed: np.ndarray, cfg: Config, epoch: int) -> np.ndarray:
+    """Which faces an epoch sees, in order: all of them shuffled, or `epoch_samples` drawn
+    with every class equally likely and `posed_share` of the draws from the posed photos
+    (a few hundred faces that would otherwise be 1% of an epoch)."""
+    rng = np.random.default_rng([cfg.seed, epoch])
+    if cfg.epoch_samples is None:
+        return rng.permutation(len(y))
+    p = np.zeros(len(y))
+    for group, share in ((posed, cfg.posed_share), (~posed, 1 - cfg.posed_share)):
+        if not group.any():
+            continue
+        counts = np.bincount(y[group], minlength=len(FACE_CLASSES))
+        present = counts > 0
+        p[group] = share / present.sum() / counts[y[group]]
+    return rng.choice(len(y), size=cfg.epoch_samples, p=p / p.sum())
+
+
+def batches(x: np.ndarray, t: np.ndarray, order: np.ndarray, cfg: Config, epoch: int, augment):
+    """Augmented, preprocessed mini-batches (faces, targets) as tensors. Each batch has its own
     random stream, so the result is the same whether `cfg.workers` threads make them or not."""
-    order = np.random.default_rng([cfg.seed, epoch]).permutation(len(x))
     chunks = [(n, order[s : s + cfg.batch]) for n, s in enumerate(range(0, len(x), cfg.batch))]
     chunks = chunks[: cfg.max_batches]
 
@@ -84,13 +114,46 @@ def batches(x: np.ndarray, y: np.ndarray, cfg: Config, epoch: int, augment):
         n, idx = chunk
         rng = np.random.default_rng([cfg.seed, epoch, n])
         raw = np.stack([augment(img, rng) for img in x[idx]])
-        return torch.from_numpy(to_batch(raw, cfg.spec)), torch.from_numpy(y[idx])
+        return torch.from_numpy(to_batch(raw, cfg.spec)), torch.from_numpy(t[idx])
 
     if cfg.workers == 0:
         yield from map(make, chunks)
         return
     with ThreadPoolExecutor(cfg.workers) as pool:  # OpenCV releases the GIL
         yield from pool.map(make, chunks)
+
+
+def split_at(net: nn.Module, frozen: int) -> tuple[nn.Module, nn.Module]:
+    """(trunk, head) of a ResNet: the stem plus the first `frozen` residual stages, and the
+    rest, sharing the network's parameters. Fine-tuning on two CPU cores: a frozen trunk runs
+    once per face (`cached`), and each step trains only the head (layer3, layer4 and fc for
+    frozen=2: half the work of a step on the whole network, measured on this VM)."""
+    parts = list(net.children())  # conv1 bn1 relu maxpool layer1..layer4 avgpool fc
+    cut = 4 + frozen
+    return nn.Sequential(*parts[:cut]), nn.Sequential(*parts[cut:-1], nn.Flatten(1), parts[-1])
+
+
+@torch.no_grad()
+def cached(trunk: nn.Module, x: np.ndarray, needed: np.ndarray, cfg: Config) -> torch.Tensor:
+    """The frozen trunk's output for the faces an epoch will draw (zeros for the others),
+    float16. Without augmentation: the lighting, pose and mirror changes act on pixels, so
+    a frozen run learns from each face as it is (the mirror is still averaged at test time)."""
+    trunk.eval()
+    out = None
+    for start in range(0, len(needed), 256):
+        idx = needed[start : start + 256]
+        f = trunk(torch.from_numpy(to_batch(x[idx], cfg.spec))).half()
+        if out is None:
+            out = torch.zeros((len(x), *f.shape[1:]), dtype=torch.float16)
+        out[idx] = f
+    return out
+
+
+def cached_batches(cache: torch.Tensor, t: np.ndarray, order: np.ndarray, cfg: Config):
+    """Mini-batches of cached trunk outputs with their targets."""
+    for start in range(0, len(order), cfg.batch):
+        idx = order[start : start + cfg.batch]
+        yield cache[idx].float(), torch.from_numpy(t[idx])
 
 
 @torch.no_grad()
@@ -111,12 +174,14 @@ def evaluate(net: nn.Module, x: np.ndarray, y: np.ndarray, cfg: Config,
     return {"acc": float(hit.mean()), "acc_flip": float(hit_flip.mean()), **per_source}
 
 
-def initial_weights(path: Path) -> dict:
-    """A run's weights to start a new cycle from: a training checkpoint (best.pt) or a packed
-    model (training.export.pack: int8 kernels with scales, what a GPU machine sends back)."""
+def initial_weights(path: Path, member: int = 0) -> dict:
+    """A run's weights to start a new cycle from: a training checkpoint (best.pt), a packed
+    model (training.export.pack: int8 kernels with scales, what a GPU machine sends back), or
+    one network of a shipped ensemble (models/expression.pt)."""
     from training.export import unpack
 
     ck = torch.load(path, map_location="cpu")
+    ck = ck["members"][member] if "members" in ck else ck
     return unpack(ck["model"], ck["scales"]) if "scales" in ck else ck["model"]
 
 
@@ -127,10 +192,13 @@ def main(argv: list[str] | None = None) -> Path:
     ap.add_argument("--resume", type=Path, help="run folder whose last.pt to continue")
     ap.add_argument("--init", type=Path, help="start from these weights (a checkpoint, or a "
                                               "packed model) with a fresh schedule")
+    ap.add_argument("--member", type=int, default=0,
+                    help="with --init of a shipped ensemble: which of its networks")
     ap.add_argument("--lr", type=float, help="overrides the preset (peak of the one-cycle)")
     ap.add_argument("--device", help="cpu or cuda (overrides the preset)")
     ap.add_argument("--epochs", type=int, help="overrides the preset")
     ap.add_argument("--seed", type=int, help="overrides the preset (ensemble members differ by seed)")
+    ap.add_argument("--epoch-samples", type=int, help="overrides the preset (faces per epoch)")
     ap.add_argument("--threads", type=int, help="overrides the preset (two runs side by side: 1)")
     ap.add_argument("--stop-after", type=int, metavar="N",
                     help="stop after N epochs of this invocation (go on later with --resume)")
@@ -138,7 +206,7 @@ def main(argv: list[str] | None = None) -> Path:
 
     cfg = PRESETS[args.preset]
     overrides = {"device": args.device, "epochs": args.epochs, "seed": args.seed,
-                 "threads": args.threads, "lr": args.lr}
+                 "threads": args.threads, "lr": args.lr, "epoch_samples": args.epoch_samples}
     cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
     ck = torch.load(args.resume / "last.pt", map_location="cpu") if args.resume else None
     if ck:  # a run goes on with the configuration it started with (the schedule depends on it)
@@ -148,29 +216,42 @@ def main(argv: list[str] | None = None) -> Path:
     torch.manual_seed(cfg.seed)
     torch.set_num_threads(cfg.threads)
 
-    data = training_faces(tuple(cfg.sources), cfg.size, cfg.disgust_as_angry, cfg.limit, cfg.seed)
+    data = training_faces(tuple(cfg.sources), cfg.size, cfg.disgust_as_angry, cfg.limit,
+                          cfg.seed, soft=cfg.soft)
     source = np.array([n.split(":")[0] for n in data.names])
-    tr, va = split(data.y, cfg.val_fraction, seed=0)  # one split for all seeds: ensembles stay honest
+    # one split for all seeds: ensembles stay honest
+    tr, va = (name_split(data.names, cfg.val_fraction) if cfg.split_by_name
+              else split(data.y, cfg.val_fraction, seed=0))
     xtr, ytr, xva, yva = data.x[tr], data.y[tr], data.x[va], data.y[va]
+    ttr = targets(data)[tr]
+    # the posed per-person check, never trained on: reported each epoch, beside validation
+    check = (tcce_faces(TCCE_CHECK, cfg.spec, cfg.disgust_as_angry) if "tcce" in cfg.sources
+             else None)
     counts = np.bincount(ytr, minlength=len(FACE_CLASSES)).clip(min=1)
     weight = torch.tensor((counts.max() / counts) ** cfg.class_weight_power, dtype=torch.float32)
 
     net = build(len(FACE_CLASSES), cfg.spec.channels, cfg.stem).to(cfg.device)
     net = net.to(memory_format=torch.channels_last)
-    opt = torch.optim.SGD(net.parameters(), lr=cfg.lr, momentum=0.9, nesterov=True,
+    trunk, head = split_at(net, cfg.frozen_stages)
+    trunk.requires_grad_(cfg.frozen_stages == 0)
+    opt = torch.optim.SGD([p for p in net.parameters() if p.requires_grad], lr=cfg.lr, momentum=0.9, nesterov=True,
                           weight_decay=cfg.weight_decay)
-    steps = cfg.epochs * min(-(-len(xtr) // cfg.batch), cfg.max_batches or 10**9)
+    per_epoch = cfg.epoch_samples or len(xtr)
+    steps = cfg.epochs * min(-(-per_epoch // cfg.batch), cfg.max_batches or 10**9)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, cfg.lr, total_steps=steps, pct_start=0.15)
     loss_fn = nn.CrossEntropyLoss(weight=weight.to(cfg.device), label_smoothing=cfg.label_smoothing)
     state = {"epoch": 0, "best": 0.0, "history": []}
     if args.init:
-        net.load_state_dict(initial_weights(args.init))
+        net.load_state_dict(initial_weights(args.init, args.member))
     if ck:
         net.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
         sched.load_state_dict(ck["sched"])
         state = ck["state"]
     print(f"train {len(xtr)}  val {len(xva)}  config {asdict(cfg)}", flush=True)
+    orders = [epoch_order(ytr, source[tr] == "tcce", cfg, e) for e in range(cfg.epochs)]
+    cache = (cached(trunk, xtr, np.unique(np.concatenate(orders[state["epoch"]:])), cfg)
+             if cfg.frozen_stages else None)
 
     augment = Augment(strength=cfg.augment)
     # bfloat16 on a GPU (about twice the speed, same accuracy); float32 on the CPU
@@ -180,12 +261,18 @@ def main(argv: list[str] | None = None) -> Path:
     for epoch in range(state["epoch"], last):
         net.train()
         t0, total, seen = time.time(), 0.0, 0
-        bar = tqdm(batches(xtr, ytr, cfg, epoch, augment), desc=f"epoch {epoch + 1}/{cfg.epochs}",
-                   total=steps // cfg.epochs, mininterval=10, disable=None)
+        order = orders[epoch]
+        if cache is None:
+            model, made = net, batches(xtr, ttr, order, cfg, epoch, augment)
+        else:
+            trunk.eval()  # its batch-norm statistics stay those it was trained with
+            model, made = head, cached_batches(cache, ttr, order, cfg)
+        bar = tqdm(made, desc=f"epoch {epoch + 1}/{cfg.epochs}", total=steps // cfg.epochs,
+                   mininterval=10, disable=None)
         for xb, yb in bar:
             xb = xb.to(cfg.device).to(memory_format=torch.channels_last)
             with autocast:
-                loss = loss_fn(net(xb), yb.to(cfg.device))
+                loss = loss_fn(model(xb), yb.to(cfg.device))
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -194,6 +281,9 @@ def main(argv: list[str] | None = None) -> Path:
             bar.set_postfix(loss=f"{total / seen:.3f}", refresh=False)
         metrics = {"epoch": epoch + 1, "loss": total / max(seen, 1),
                    **evaluate(net, xva, yva, cfg, source[va]), "minutes": (time.time() - t0) / 60}
+        if check is not None:
+            metrics["acc_flip_tcce_check"] = evaluate(net, check.x, check.y, cfg,
+                                                      np.zeros(len(check.y)))["acc_flip"]
         state["history"].append(metrics)
         state["epoch"] = epoch + 1
         print(json.dumps(metrics), flush=True)
@@ -205,6 +295,8 @@ def main(argv: list[str] | None = None) -> Path:
         torch.save(ck, out / "last.pt")
         if improved:
             torch.save(ck, out / "best.pt")
+        if cfg.epoch_samples:  # short epochs: every one is a candidate for the cross-dataset sets
+            torch.save({k: ck[k] for k in ("model", "state", "config")}, out / f"epoch{epoch + 1}.pt")
     return out
 
 

@@ -3,26 +3,28 @@
 Starlette + uvicorn: a small, well-kept ASGI pair with no code generation or schema layer we
 would not use; the page is static files and a few JSON endpoints (calibration.py has those of
 "Teach it my faces", the page's mode at /calibrate). Frames and photos arrive as raw request
-bodies (no multipart parser needed), are decoded in memory, and are never stored. The emoji
-are the bundled Noto pictures, in colour also where the system lacks a colour emoji font.
-The server binds 127.0.0.1 only and refuses any Host or Origin that is not this
-machine, so a web site cannot reach it through DNS rebinding.
+bodies (no multipart parser needed), are decoded in memory (images.decode: bounded in pixels
+before decoding; DECODES at once, WAITING more in line, the rest a 503), and are never stored. The
+emoji are the bundled Noto pictures, in colour also where the system lacks a colour emoji font.
+The server binds 127.0.0.1 only; access.py says who may use it (the tab opened with this
+run's secret, nothing else) and how, runtime.py how a second `face2emoji web` finds it.
 """
 from __future__ import annotations
 
-import json
+import asyncio
+import contextlib
 import threading
 import time
-import urllib.request
 import uuid
 import webbrowser
 from collections import OrderedDict
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -33,42 +35,40 @@ from face2emoji_tray.emoji import DEFAULT_EMOJI
 from face2emoji_tray.recognizer import Reading, Recognizer, calibrated
 from face2emoji_tray.shipped import shipped_dir
 from face2emoji_tray.smoother import Smoother, State
-from face2emoji_tray.web import calibration
+from face2emoji_tray.web import access, calibration, runtime
 
 STATIC = Path(__file__).resolve().parent / "static"
 EMOJI = shipped_dir("assets") / "emoji"  # Noto's colour emoji: not every system has the font
 PAGE_STATES = ("no_face", "unsure")  # pictured besides the classes
 MAX_UPLOAD = 8 * 1024 * 1024  # bytes
-MAX_SIDE = 8000  # pixels, either side of an uploaded image
-LOCAL_HOSTS = ("127.0.0.1", "localhost")
 SESSIONS = 8  # live views remembered at once (one smoother each)
+DECODES = 2  # uploads decoded and read at once: each may hold a 40 MP image (~160 MB)
+WAITING = 8  # uploads that wait for one of those (as bytes: 8 MB at most); more get a 503
 
 
-class LocalOnly:
-    """ASGI middleware: a 403 unless Host (and Origin, when sent) name this machine."""
+class Busy(Exception):
+    """DECODES images are being read and WAITING more wait: the request is answered 503."""
 
-    def __init__(self, app) -> None:
-        self.app = app
 
-    @staticmethod
-    def _local(value: str, scheme: bool) -> bool:
-        if scheme:
-            if not value.startswith("http://"):
-                return False
-            value = value[len("http://"):]
-        host = value.rsplit(":", 1)[0] if value.count(":") == 1 else value
-        return host in LOCAL_HOSTS
+class Slots:
+    """Bounds the images in memory at once: `running` decoded and read at a time, `waiting`
+    more in line (a few photos dropped together), the rest refused at once. Used from the
+    event loop only, so the count needs no lock."""
 
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http":
-            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-            origin = headers.get("origin")
-            if not self._local(headers.get("host", ""), False) or (
-                    origin is not None and not self._local(origin, True)):
-                await JSONResponse({"error": "only this machine may use the preview"},
-                                   403)(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+    def __init__(self, running: int, waiting: int) -> None:
+        self._running = asyncio.Semaphore(running)
+        self._room, self._held = running + waiting, 0
+
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        if self._held >= self._room:
+            raise Busy
+        self._held += 1
+        try:
+            async with self._running:
+                yield
+        finally:
+            self._held -= 1
 
 
 class Preview:
@@ -95,7 +95,7 @@ class Preview:
         self.profile, self.profile_note = found, note
 
     def read(self, data: bytes) -> Reading:
-        frame = images.decode(data, max_side=MAX_SIDE)
+        frame = images.decode(data)
         with self._lock:
             return self._recognizer.read(frame)
 
@@ -112,9 +112,13 @@ class Preview:
         self._smoothers.move_to_end(session)
         return self._smoothers[session]
 
-    def answer(self, reading: Reading, label: str | None, state: State | None = None) -> dict:
+    def answer(self, reading: Reading, label: str | None, state: State | None = None,
+               mine: profile.Profile | None = None) -> dict:
+        """A reading for the page; `mine`: the profile whose taught faces it may name."""
+        emoji = "" if label is None else profile.typed(label, self.config.emoji,
+                                                       mine or self.profile)
         return {"faces": reading.faces, "box": reading.box, "probs": reading.probs,
-                "label": label, "emoji": self.config.emoji.get(label, ""),
+                "label": label, "emoji": emoji,
                 "state": state.describe() if state else (label or "no face"),
                 "note": reading.note}
 
@@ -138,17 +142,25 @@ async def _body(request: Request) -> bytes | JSONResponse:
     return bytes(data)
 
 
-def create_app(model: Path = EXPRESSION_MODEL, config: Config | None = None) -> Starlette:
+def create_app(keys: access.Keys, model: Path = EXPRESSION_MODEL,
+               config: Config | None = None) -> Starlette:
+    """The preview's app for the server on `keys.port` (access.py: who may use it)."""
     preview = Preview(model, config or load()[0])
+    slots = Slots(DECODES, WAITING)
+    html = (STATIC / "index.html").read_text(encoding="utf-8")
 
     async def read(request: Request) -> Reading | JSONResponse:
         data = await _body(request)
         if isinstance(data, JSONResponse):
             return data
         try:
-            return await run_in_threadpool(preview.read, data)
+            async with slots.slot():
+                return await run_in_threadpool(preview.read, data)
+        except Busy:
+            return JSONResponse({"error": "busy reading other images: try again"}, 503)
         except images.ImageError as exc:
-            return JSONResponse({"error": f"not a usable image: {exc}"}, 400)
+            return JSONResponse({"error": f"not a usable image: {exc}"},
+                                413 if isinstance(exc, images.TooLarge) else 400)
 
     async def photo(request: Request) -> JSONResponse:
         reading = await read(request)
@@ -167,52 +179,59 @@ def create_app(model: Path = EXPRESSION_MODEL, config: Config | None = None) -> 
         label = state.label if state.kind == "expression" else None
         return JSONResponse(preview.answer(reading, label, state))
 
-    async def index(request: Request) -> FileResponse:
-        return FileResponse(STATIC / "index.html")
+    async def index(request: Request) -> HTMLResponse:
+        return HTMLResponse(html)  # public: the secret comes with the URL's fragment
+
+    async def proof(request: Request) -> Response:
+        return access.answer_proof(request, keys)
 
     async def session(request: Request) -> JSONResponse:
         await run_in_threadpool(preview.reload_profile)
-        return JSONResponse({"session": uuid.uuid4().hex, "emoji": preview.config.emoji,
+        mine = preview.profile.taught if preview.profile is not None else {}
+        emoji = {**{n: t.emoji for n, t in mine.items()},  # what the hotkey types (profile.typed)
+                 **preview.config.emoji}
+        return JSONResponse({"session": uuid.uuid4().hex, "emoji": emoji,
                              "pictures": preview.pictures(), "classes": preview.classifier.classes,
                              "teach": [*preview.classifier.classes, profile.WINK],
                              "profile": {"used": preview.profile is not None,
                                          "note": preview.profile_note}})
 
     app = Starlette(routes=[
-        Route("/", index), Route("/calibrate", index), Route("/api/session", session),
+        Route("/", index), Route("/calibrate", index),
+        Route(access.PROOF, proof, methods=["POST"]),
+        Route("/api/session", session, methods=["POST"]),
         Route("/api/photo", photo, methods=["POST"]), Route("/api/frame", frame, methods=["POST"]),
         *calibration.routes(preview, read),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
         Mount("/emoji", StaticFiles(directory=EMOJI), name="emoji"),
     ])
-    app.add_middleware(LocalOnly)
+    app.add_middleware(access.Guard, keys=keys)
     return app
-
-
-def _preview_answers(port: int) -> bool:
-    """Whether our own preview already listens on `port` (another program there is not it)."""
-    try:
-        direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never a proxy
-        with direct.open(f"http://127.0.0.1:{port}/api/session", timeout=2) as r:
-            return "session" in json.loads(r.read())
-    except (OSError, ValueError):
-        return False
 
 
 def serve(port: int, model: Path = EXPRESSION_MODEL, open_browser: bool = True,
           calibrate: bool = False) -> int:
-    """Run the page until Ctrl+C; `calibrate` opens "Teach it my faces" instead of the preview."""
+    """Run the page until Ctrl+C; `calibrate` opens "Teach it my faces" instead of the preview.
+    Where our preview already runs on `port`, open it (after runtime.prove); where another
+    program does, raise runtime.PortTaken and open nothing. The browser opens only once the port is
+    ours, on the runtime dir's file that sends it to the page with the run's secret."""
     import uvicorn
 
-    url = f"http://127.0.0.1:{port}/" + ("calibrate" if calibrate else "")
-    if _preview_answers(port):  # the tray's "Open preview", then "Teach my faces…"
-        print(f"Face2Emoji preview already runs on port {port}: opening {url}")
+    found = runtime.prove(port)
+    if found == runtime.OURS:  # the tray's "Open preview", then "Teach my faces…"
+        print(f"Face2Emoji preview already runs on port {port}: opening it")
         if open_browser:
-            webbrowser.open(url)
+            webbrowser.open(runtime.opener(port, calibrate).as_uri())
         return 0
-    app = create_app(model)
-    if open_browser:
-        threading.Timer(1.0, webbrowser.open, (url,)).start()
-    print(f"Face2Emoji preview on {url} (this machine only; Ctrl+C stops it)")
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    if found == runtime.TAKEN:
+        raise runtime.PortTaken(port)
+    keys = access.Keys(port)
+    app = create_app(keys, model)  # a broken model stops it here, before the port is taken
+    with runtime.held(keys) as sock:
+        opener = runtime.opener(port, calibrate)
+        print(f"Face2Emoji preview on http://127.0.0.1:{port}/ (this machine only; Ctrl+C "
+              f"stops it): open {opener.as_uri()} or {keys.link(calibrate)}")
+        if open_browser:  # the port is ours now; a thread: a BROWSER command may not return
+            threading.Thread(target=webbrowser.open, args=(opener.as_uri(),), daemon=True).start()
+        uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
     return 0

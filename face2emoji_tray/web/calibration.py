@@ -1,5 +1,7 @@
 """Teach it my faces from the page: per session and class, the features and eye readings of
-the frames (or photos) that showed exactly one face; the wink is taught from the eyes.
+the frames (or photos) that showed exactly one face; the wink is taught from the eyes. Faces
+of the person's own ("Add a face…") are declared with their emoji and an optional name (the
+emoji by default), then taken like the built-in ones under that name.
 
 Only the model's features and the eye readings are kept, in memory, for the few sessions
 the page may have open; the frames themselves are dropped as soon as they are read. Save turns
@@ -18,6 +20,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from face2emoji_tray import profile
+from face2emoji_tray.emoji import RESERVED, name_problem
 from face2emoji_tray.eyes import Eyes
 from face2emoji_tray.recognizer import Reading
 
@@ -29,18 +32,33 @@ Shot = tuple[np.ndarray, Eyes | None]  # one accepted face: its features and eye
 
 
 class Calibrations:
-    """session → class → the accepted faces, the oldest sessions forgotten first."""
+    """session → class → the accepted faces, the oldest sessions forgotten first; and per
+    session, the taught faces declared (name → emoji)."""
 
     def __init__(self) -> None:
         self._sessions: OrderedDict[str, dict[str, list[Shot]]] = OrderedDict()
+        self._taught: dict[str, dict[str, str]] = {}
 
     def _of(self, session: str) -> dict[str, list[Shot]]:
         if session not in self._sessions:
             self._sessions[session] = {}
             while len(self._sessions) > SESSIONS:
-                self._sessions.popitem(last=False)
+                self._taught.pop(self._sessions.popitem(last=False)[0], None)
         self._sessions.move_to_end(session)
         return self._sessions[session]
+
+    def taught(self, session: str) -> dict[str, str]:
+        """The session's taught faces, name → emoji (never makes a session)."""
+        return self._taught.get(session, {})
+
+    def declare(self, session: str, name: str, emoji: str) -> None:
+        """A taught face the page is about to take (again, with another emoji: replaced)."""
+        self._of(session)
+        self._taught.setdefault(session, {})[name] = emoji
+
+    def remove(self, session: str, name: str) -> None:
+        self.clear(session, name)
+        self._taught.get(session, {}).pop(name, None)
 
     def add(self, session: str, cls: str, reading: Reading, replace: bool = False) -> int:
         """Keep one face (a photo replaces what the class had); the class's count."""
@@ -62,7 +80,8 @@ class Calibrations:
         shots = self._of(session)
         return profile.Profile.build(
             model_sha256, {c: [f for f, _ in s] for c, s in shots.items()},
-            {c: [e for _, e in s if e is not None] for c, s in shots.items()})
+            {c: [e for _, e in s if e is not None] for c, s in shots.items()},
+            self.taught(session))
 
 
 def refusal(reading: Reading, cls: str) -> str:
@@ -81,6 +100,19 @@ def refusal(reading: Reading, cls: str) -> str:
     return ""
 
 
+def unusable(name: str, emoji: str, taught: dict[str, str]) -> str:
+    """Why a face of the person's own cannot be added as asked ('' when it can)."""
+    if why := name_problem(emoji):
+        return f"the emoji: {why}"
+    if why := name_problem(name):
+        return f"the name: {why}"
+    if name in RESERVED:
+        return f"{name} is built in: take it in the list above"
+    if name not in taught and len(taught) >= profile.MAX_TAUGHT:
+        return f"at most {profile.MAX_TAUGHT} faces of your own"
+    return ""
+
+
 def routes(preview, read: Callable[[Request], Awaitable[Reading | JSONResponse]]) -> list[Route]:
     """The /api/calibrate/* endpoints; `preview` is the page's web.Preview, `read` turns a
     request's body into a Reading (or an error response)."""
@@ -89,9 +121,25 @@ def routes(preview, read: Callable[[Request], Awaitable[Reading | JSONResponse]]
 
     def asked(request: Request) -> tuple[str, str] | JSONResponse:
         session, cls = request.query_params.get("session", ""), request.query_params.get("cls")
-        if cls not in classes:
-            return JSONResponse({"error": f"cls must be one of {', '.join(classes)}"}, 400)
+        if cls not in classes and cls not in store.taught(session):
+            return JSONResponse({"error": f"cls must be one of {', '.join(classes)}, or a face "
+                                          "added with /api/calibrate/add"}, 400)
         return session, cls
+
+    async def add(request: Request) -> JSONResponse:
+        """Declare a taught face: its emoji, and a name (the emoji when none is given)."""
+        session = request.query_params.get("session", "")
+        emoji = request.query_params.get("emoji", "")
+        name = request.query_params.get("name", "").strip() or emoji
+        if why := unusable(name, emoji, store.taught(session)):
+            return JSONResponse({"error": why}, 400)
+        store.declare(session, name, emoji)
+        return JSONResponse({"name": name, "emoji": emoji, "count": store.count(session, name)})
+
+    async def remove(request: Request) -> JSONResponse:
+        session, cls = request.query_params.get("session", ""), request.query_params.get("cls")
+        store.remove(session, cls)
+        return JSONResponse({"count": 0})
 
     async def frame(request: Request) -> JSONResponse:
         which = asked(request)
@@ -119,7 +167,7 @@ def routes(preview, read: Callable[[Request], Awaitable[Reading | JSONResponse]]
             return reading
         made = store.profile(request.query_params.get("session", ""), preview.classifier.sha256)
         mine = preview.calibrated(reading, made)
-        return JSONResponse({"with": preview.answer(mine, mine.label()),
+        return JSONResponse({"with": preview.answer(mine, mine.label(), mine=made),
                              "without": preview.answer(reading, reading.label()),
                              "active": made.useful, "note": made.unlearned})
 
@@ -136,9 +184,12 @@ def routes(preview, read: Callable[[Request], Awaitable[Reading | JSONResponse]]
         except OSError as exc:
             return JSONResponse({"error": f"cannot write {target}: {exc.strerror}"}, 500)
         preview.use_profile(made, f"your faces ({target.name})")
-        return JSONResponse({"path": str(target), "classes": made.photos, "note": made.unlearned})
+        return JSONResponse({"path": str(target), "note": made.unlearned, "classes": {
+            **made.photos, **{n: t.photos for n, t in made.taught.items()}}})
 
     return [Route("/api/calibrate/frame", frame, methods=["POST"]),
+            Route("/api/calibrate/add", add, methods=["POST"]),
+            Route("/api/calibrate/remove", remove, methods=["POST"]),
             Route("/api/calibrate/retake", retake, methods=["POST"]),
             Route("/api/calibrate/try", attempt, methods=["POST"]),
             Route("/api/calibrate/save", save, methods=["POST"])]

@@ -5,10 +5,32 @@ export const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 // Filled from /api/session: this view's session, the configured emoji, the bundled pictures.
 export const info = { session: "", emoji: {}, pictures: {}, classes: [], profile: {} };
 
+// The run's secret (web/access.py): the file `face2emoji web` opens hands it over in the URL's
+// fragment (#s=…), which no server receives. Kept in this tab's sessionStorage (this origin
+// only) so a reload keeps working, and taken out of the address bar before any request.
+const KEPT = "face2emoji-secret";
+const given = new URLSearchParams(location.hash.slice(1)).get("s");
+if (given) {
+  sessionStorage.setItem(KEPT, given);
+  history.replaceState(history.state, "", location.pathname + location.search);
+}
+export const SECRET = sessionStorage.getItem(KEPT);
+
+// This tab was not opened from Face2Emoji (or the preview was restarted since): say how to.
+export function notOpened() {
+  sessionStorage.removeItem(KEPT);
+  $("not-opened").hidden = false;
+}
+
+// Every API call: a POST (so the browser sends our Origin) with the run's secret. Errors carry
+// the HTTP status (403: the secret is missing or from another run).
 export async function post(url, body) {
-  const r = await fetch(url, { method: "POST", body, headers: { "Content-Type": "application/octet-stream" } });
+  const r = await fetch(url, {
+    method: "POST", body,
+    headers: { "Content-Type": "application/octet-stream", "X-Face2Emoji-Secret": SECRET || "" },
+  });
   const data = await r.json();
-  if (!r.ok) throw new Error(data.error || `server said ${r.status}`);
+  if (!r.ok) throw Object.assign(new Error(data.error || `server said ${r.status}`), { status: r.status });
   return data;
 }
 
