@@ -111,8 +111,8 @@ class X11Keys:
         self._events.sync()
         if taken.get_error() is not None:
             self._close()
-            raise HotkeyError(f"hotkey {self._combination!r} is taken by another program; "
-                              "choose another one in the settings")
+            raise HotkeyError(f"hotkey {self._combination!r} is taken by another program "
+                              "(choose another in the settings)")
         self._thread.start()
 
     def stop(self) -> None:
