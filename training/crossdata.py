@@ -5,11 +5,11 @@
 
 Sets (never trained on; see ../shared/data/README.md): RAF-DB test, TFEID and SFEW val as
 the given face crops (classes we have, disgust left out; a model may still answer neutral,
-which counts as wrong where a set has no neutral), and London and Yale photos through the
-app's own face stage, whose crop scale is varied with --crop-scales to choose the framing
-that matches the training crops. Plus the validation split of the mix training data (model
-choice). Figures are accuracy over the images of each set; a photo without a found face
-counts as wrong.
+which counts as wrong where a set has no neutral), and London, Yale and TCCE performers
+21–30 (posed/tcce.zip, kept out of training) photos through the app's own face stage, whose
+crop scale is varied with --crop-scales to choose the framing that matches the training
+crops. Plus the validation split of the mix training data (model choice). Figures are
+accuracy over the images of each set; a photo without a found face counts as wrong.
 """
 from __future__ import annotations
 
@@ -18,24 +18,45 @@ import json
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
 from face2emoji_tray.classifier import Classifier
 from face2emoji_tray.emoji import FACE_CLASSES, our_class
 from face2emoji_tray.face import FaceFinder, whole_image_crop
-from training.data import (POSED, RAFDB, SFEW, VAL_FRACTION, photo_names, photos, split,
-                           training_faces)
+from training.data import (POSED, RAFDB, SFEW, TCCE, TCCE_CHECK, VAL_FRACTION, photo_names,
+                           photos, split, tcce_label, tcce_performer, training_faces)
 from training.evaluate import predict
 
 YALE = {"happy": "happy", "sad": "sad", "surprised": "surprised", "normal": "neutral"}
-CROP_SETS = {"rafdb-test": (RAFDB, "test/"), "tfeid": (POSED, "tfeid/"), "sfew-val": (SFEW, "val/")}
-PHOTO_SETS = {"london": "london/", "yale": "yale/"}
+
+
+def by_folder(label_of) -> Callable[[str], str | None]:
+    """An entry's class from the name of its folder (`set/<class>/file`)."""
+    return lambda entry: label_of(entry.split("/")[-2])
+
+
+def tcce_check(entry: str) -> str | None:
+    """A TCCE photo of a performer kept out of training (21–30) → our class; disgusted is
+    left out, as everywhere in this table."""
+    if tcce_performer(entry) not in TCCE_CHECK:
+        return None
+    return tcce_label(entry, disgust_as_angry=False)
+
+
+# name → (zip, prefix, label of an entry)
+CROP_SETS = {"rafdb-test": (RAFDB, "test/", by_folder(our_class)),
+             "tfeid": (POSED, "tfeid/", by_folder(our_class)),
+             "sfew-val": (SFEW, "val/", by_folder(our_class))}
+PHOTO_SETS = {"london": (POSED, "london/", by_folder(our_class)),
+              "yale": (POSED, "yale/", by_folder(YALE.get)),
+              "tcce-21-30": (TCCE, "tcce/", tcce_check)}
 
 
 def labelled(path: Path, prefix: str, label_of) -> list[tuple[str, str]]:
-    """(entry, our class) for every image under `prefix` whose folder maps to a class."""
-    out = [(n, label_of(n.split("/")[-2])) for n in photo_names(path, prefix)]
+    """(entry, our class) for every image under `prefix` that `label_of` maps to a class."""
+    out = [(n, label_of(n)) for n in photo_names(path, prefix)]
     return [(n, c) for n, c in out if c in FACE_CLASSES]
 
 
@@ -46,21 +67,20 @@ def score(truth: list[str], predicted: list[str]) -> dict:
             "per_class": per_class}
 
 
-def crop_set(model: Classifier, path: Path, prefix: str) -> dict:
-    entries = labelled(path, prefix, our_class)
+def crop_set(model: Classifier, path: Path, prefix: str, label_of) -> dict:
+    entries = labelled(path, prefix, label_of)
     crops = [whole_image_crop(img, model.spec) for img in photos(path, [n for n, _ in entries])]
     predicted = [model.classes[i] for i in model.probs(crops).argmax(1)]
     return score([c for _, c in entries], predicted)
 
 
-def photo_set(model: Classifier, prefix: str, crop_scale: float) -> dict:
+def photo_set(model: Classifier, path: Path, prefix: str, label_of, crop_scale: float) -> dict:
     """Photos through the face stage, the way the app reads them."""
-    label = (lambda f: YALE.get(f)) if prefix == "yale/" else (lambda f: our_class(f))
-    entries = labelled(POSED, prefix, label)
+    entries = labelled(path, prefix, label_of)
     spec = replace(model.spec, crop_scale=crop_scale)
     predicted = []
     with FaceFinder(spec) as finder:
-        for img in photos(POSED, [n for n, _ in entries]):
+        for img in photos(path, [n for n, _ in entries]):
             face = finder.prepare(img).face
             predicted.append("no_face" if face is None else
                              model.classes[int(model.probs([face.crop])[0].argmax())])
@@ -92,8 +112,8 @@ def main(argv: list[str] | None = None) -> dict:
         model = Classifier(path, threads=2)
         r = {name: crop_set(model, *where) for name, where in CROP_SETS.items()}
         for scale in args.crop_scales or [model.spec.crop_scale]:
-            for name, prefix in PHOTO_SETS.items():
-                r[f"{name}@{scale}"] = photo_set(model, prefix, scale)
+            for name, where in PHOTO_SETS.items():
+                r[f"{name}@{scale}"] = photo_set(model, *where, scale)
         if args.validation:
             r["mix-validation"] = mix_validation(model)
         results[str(path)] = r
