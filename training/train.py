@@ -107,7 +107,7 @@ def epoch_order(y: np.ndarray, posed: np.ndarray, cfg: Config, epoch: int) -> np
 def batches(x: np.ndarray, t: np.ndarray, order: np.ndarray, cfg: Config, epoch: int, augment):
     """Augmented, preprocessed mini-batches (faces, targets) as tensors. Each batch has its own
     random stream, so the result is the same whether `cfg.workers` threads make them or not."""
-    chunks = [(n, order[s : s + cfg.batch]) for n, s in enumerate(range(0, len(x), cfg.batch))]
+    chunks = [(n, order[s : s + cfg.batch]) for n, s in enumerate(range(0, len(order), cfg.batch))]
     chunks = chunks[: cfg.max_batches]
 
     def make(chunk):
