@@ -7,11 +7,15 @@ when it does not exist).
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 import platformdirs
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the same parser from PyPI (setup.cfg installs it)
+    import tomli as tomllib
 
 from face2emoji_tray.emoji import CLASSES, DEFAULT_EMOJI, name_problem
 

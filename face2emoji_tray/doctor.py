@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import platform
 import sys
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 
 from face2emoji_tray import desktop, typers
 from face2emoji_tray.classifier import EXPRESSION_MODEL, EYE_MODEL, MODELS, Classifier, ModelError
@@ -37,9 +39,14 @@ class Check:
 
 
 def check_python() -> Check:
-    v = sys.version_info
-    return Check("python", (3, 11) <= v[:2] < (3, 12), f"{v.major}.{v.minor}.{v.micro}",
-                 hint="use Python 3.11 (mediapipe 0.10.21 and the pins are for it)")
+    """This Python against the Requires-Python the app was installed with (setup.cfg's)."""
+    here = platform.python_version()
+    try:
+        wanted = SpecifierSet(metadata.metadata(DIST).get("Requires-Python") or "")
+    except metadata.PackageNotFoundError:  # check_dependencies reports it
+        wanted = SpecifierSet()
+    return Check("python", wanted.contains(here, prereleases=True), here,
+                 hint=f"use a Python {wanted} (mediapipe 0.10.21 has wheels up to 3.12)")
 
 
 def check_dependencies() -> list[Check]:

@@ -4,13 +4,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import tomllib
 from dataclasses import fields
 
 from hypothesis import given, settings, strategies as st
 
 from face2emoji_tray import app, config as config_mod
-from face2emoji_tray.config import Config, default_text, load, parse
+from face2emoji_tray.config import Config, default_text, load, parse, tomllib
 from face2emoji_tray.emoji import DEFAULT_EMOJI, name_problem
 from tests.conftest import TEST_DIRS_PREFIX
 

@@ -2,6 +2,7 @@
 checksums when only what the wheel ships is there."""
 from __future__ import annotations
 
+import platform
 import shutil
 from importlib import metadata
 
@@ -36,3 +37,13 @@ def test_the_model_checks_pass_without_the_torch_weights(tmp_path, monkeypatch):
                                                    else line for line in sums))
     wrong = doctor.check_model(tmp_path / "eyes.onnx")  # the sums are really compared
     assert not wrong.ok and "checksum differs" in wrong.detail
+
+
+def test_python_is_checked_against_the_installed_requires_python(monkeypatch):
+    """Not a version written into doctor: 3.10 and 3.12 are as good as 3.11 (issue 19)."""
+    here = platform.python_version()
+    for requires, ok in ((">=3.10,<3.13", True), (f"<{here}", False)):
+        monkeypatch.setattr(doctor.metadata, "metadata", lambda dist: {"Requires-Python": requires})
+        check = doctor.check_python()
+        assert (check.ok, check.detail) == (ok, here)
+    assert f"use a Python <{here}" in check.line()

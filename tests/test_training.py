@@ -168,3 +168,20 @@ def test_fer_faces_learn_the_ferplus_vote_shares_and_affectnet_only_agreed_label
     assert tcce_label("tcce/1300a01.jpg") == "neutral"
     assert tcce_label("tcce/0212e04.jpg") == "angry"  # disgust is folded into angry
     assert tcce_label("tcce/0212e04.jpg", disgust_as_angry=False) is None
+
+
+@pytest.mark.parametrize("frozen", [0, 2], ids=["whole network", "frozen trunk"])
+def test_a_fine_tune_draws_its_epoch_from_more_faces_than_it_sees(tmp_path, frozen):
+    """An epoch of `epoch_samples` drawn faces, fewer than the training set, runs to its end
+    whether the whole network trains (pixel augmentation) or a cached trunk's head does."""
+    from dataclasses import replace
+
+    train.PRESETS["tiny-posed"] = replace(train.PRESETS["tiny"], sources=("sfew",),
+                                          epoch_samples=40, split_by_name=True,
+                                          frozen_stages=frozen, max_batches=None, limit=None)
+    try:
+        out = train.main(["--preset", "tiny-posed", "--out", str(tmp_path), "--epochs", "1"])
+    finally:
+        del train.PRESETS["tiny-posed"]
+    history = torch.load(out / "epoch1.pt", map_location="cpu")["state"]["history"]
+    assert len(history) == 1 and history[0]["loss"] > 0

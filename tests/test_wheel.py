@@ -21,30 +21,6 @@ pytestmark = pytest.mark.slow
 EMOJI_PNGS = sorted(p.name for p in (ROOT / "assets" / "emoji").glob("*.png"))
 
 
-def checkout_files(dest: Path) -> Path:
-    """The files a fresh clone would have (tracked, or new and not ignored): no build/ or
-    egg-info left over from an earlier build can leak into the wheel."""
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                            cwd=ROOT, capture_output=True, check=True).stdout
-    for name in filter(None, listed.decode().split("\0")):
-        if (ROOT / name).is_file():  # a tracked file deleted in the working tree is skipped
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, dest / name)
-    return dest
-
-
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
-    """Built offline with this environment's setuptools (no build isolation, no downloads)."""
-    src = checkout_files(tmp_path_factory.mktemp("src"))
-    out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "--no-index", "--wheel-dir", str(out), str(src)],
-                   capture_output=True, text=True, check=True, timeout=600)
-    (built,) = out.glob("face2emoji_tray-*.whl")
-    return built
-
-
 @pytest.fixture(scope="module")
 def venv(tmp_path_factory, wheel) -> Path:
     """A new venv holding only our wheel; the heavy dependencies (mediapipe, ONNX Runtime...)

@@ -35,6 +35,7 @@ AFFECTNET = DATA / "affectnet" / "affectnet.zip"  # <class>/<id>_<class>.jpg, la
 FERPLUS = DATA / "fer2013" / "ferplus_train.csv"  # ten annotators' votes per FER2013 face
 FERPLUS_TEST = DATA / "fer2013" / "ferplus_public_test.csv"  # the same for public_test
 TCCE_CHECK = range(21, 31)  # TCCE performers kept out of training: the per-person check
+PHOTO_CROP_SCALE = 1.0  # the face stage's framing that matches the training crops (crossdata)
 CEW = DATA / "cew" / "eyes.zip"
 IMAGE_EXT = (".png", ".jpg", ".jpeg")
 VAL_FRACTION = 0.1  # of train.zip, held out by train.py for model choice (seed 0 for every run)
@@ -241,7 +242,7 @@ def tcce_faces(performers, spec: InputSpec, disgust_as_angry: bool = True,
 
 def training_faces(sources: tuple[str, ...], size: int, disgust_as_angry: bool,
                    limit: int | None = None, seed: int = 0, root: Path = DATA,
-                   soft: bool = False, crop_scale: float = 1.0) -> Images:
+                   soft: bool = False, crop_scale: float = PHOTO_CROP_SCALE) -> Images:
     """The named training sets, cleaned, as size² grayscale faces; `names` keep the source.
     `root` is a folder laid out as DATA (training.pack's copy). With `soft`, FER2013's faces
     carry FER+'s vote shares (and its majority as the label). "tcce" is TCCE performers

@@ -29,7 +29,7 @@ from tqdm import tqdm
 
 from face2emoji_tray.emoji import FACE_CLASSES
 from face2emoji_tray.face import InputSpec
-from training.data import (TCCE_CHECK, VAL_FRACTION, Augment, name_split, split, targets,
+from training.data import (PHOTO_CROP_SCALE, TCCE_CHECK, VAL_FRACTION, Augment, name_split, split, targets,
                            tcce_faces, to_batch, training_faces)
 from training.model import build
 
@@ -107,7 +107,7 @@ def epoch_order(y: np.ndarray, posed: np.ndarray, cfg: Config, epoch: int) -> np
 def batches(x: np.ndarray, t: np.ndarray, order: np.ndarray, cfg: Config, epoch: int, augment):
     """Augmented, preprocessed mini-batches (faces, targets) as tensors. Each batch has its own
     random stream, so the result is the same whether `cfg.workers` threads make them or not."""
-    chunks = [(n, order[s : s + cfg.batch]) for n, s in enumerate(range(0, len(x), cfg.batch))]
+    chunks = [(n, order[s : s + cfg.batch]) for n, s in enumerate(range(0, len(order), cfg.batch))]
     chunks = chunks[: cfg.max_batches]
 
     def make(chunk):
@@ -199,6 +199,8 @@ def main(argv: list[str] | None = None) -> Path:
     ap.add_argument("--epochs", type=int, help="overrides the preset")
     ap.add_argument("--seed", type=int, help="overrides the preset (ensemble members differ by seed)")
     ap.add_argument("--epoch-samples", type=int, help="overrides the preset (faces per epoch)")
+    ap.add_argument("--frozen-stages", type=int, help="overrides the preset (0: train it all)")
+    ap.add_argument("--posed-share", type=float, help="overrides the preset")
     ap.add_argument("--threads", type=int, help="overrides the preset (two runs side by side: 1)")
     ap.add_argument("--stop-after", type=int, metavar="N",
                     help="stop after N epochs of this invocation (go on later with --resume)")
@@ -206,7 +208,8 @@ def main(argv: list[str] | None = None) -> Path:
 
     cfg = PRESETS[args.preset]
     overrides = {"device": args.device, "epochs": args.epochs, "seed": args.seed,
-                 "threads": args.threads, "lr": args.lr, "epoch_samples": args.epoch_samples}
+                 "threads": args.threads, "lr": args.lr, "epoch_samples": args.epoch_samples,
+                 "frozen_stages": args.frozen_stages, "posed_share": args.posed_share}
     cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
     ck = torch.load(args.resume / "last.pt", map_location="cpu") if args.resume else None
     if ck:  # a run goes on with the configuration it started with (the schedule depends on it)
@@ -225,8 +228,8 @@ def main(argv: list[str] | None = None) -> Path:
     xtr, ytr, xva, yva = data.x[tr], data.y[tr], data.x[va], data.y[va]
     ttr = targets(data)[tr]
     # the posed per-person check, never trained on: reported each epoch, beside validation
-    check = (tcce_faces(TCCE_CHECK, cfg.spec, cfg.disgust_as_angry) if "tcce" in cfg.sources
-             else None)
+    check = (tcce_faces(TCCE_CHECK, replace(cfg.spec, crop_scale=PHOTO_CROP_SCALE),
+                        cfg.disgust_as_angry) if "tcce" in cfg.sources else None)
     counts = np.bincount(ytr, minlength=len(FACE_CLASSES)).clip(min=1)
     weight = torch.tensor((counts.max() / counts) ** cfg.class_weight_power, dtype=torch.float32)
 
