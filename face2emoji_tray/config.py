@@ -33,6 +33,7 @@ class Config:
     window: float = 1.0  # seconds of predictions the emoji is smoothed over
     threshold: float = 0.45  # below this smoothed confidence, the state is "unsure"
     wink_hold: float = 0.4  # seconds a wink must be held (a blink lasts 0.1-0.4 s)
+    sleep_hold: float = 1.5  # seconds both eyes must stay shut for 😴
     fallback: str = ""  # typed when there is no face or no confident emoji ("" types nothing)
     typer: str = "auto"
     web_port: int = 8765
@@ -54,7 +55,7 @@ def _check(name: str, value, default) -> str | None:
         return f"'hotkey' = {value!r} is not a hotkey like '<ctrl>+<alt>+e'"
     if name == "typer" and value not in TYPERS:
         return f"'typer' = {value!r} is not one of {', '.join(TYPERS)}"
-    if name in ("fps", "window", "wink_hold") and not value > 0:
+    if name in ("fps", "window", "wink_hold", "sleep_hold") and not value > 0:
         return f"'{name}' must be above 0"
     if name == "threshold" and not 0 <= value <= 1:
         return "'threshold' must be between 0 and 1"
@@ -112,6 +113,7 @@ def default_text() -> str:
              f"window = {c.window}  # seconds the emoji is smoothed over",
              f"threshold = {c.threshold}  # minimum smoothed confidence",
              f"wink_hold = {c.wink_hold}  # seconds a wink must be held",
+             f"sleep_hold = {c.sleep_hold}  # seconds both eyes must stay shut for a sleepy face",
              f'fallback = "{c.fallback}"  # typed when unsure; empty types nothing',
              f'typer = "{c.typer}"  # {" | ".join(TYPERS)}',
              f"web_port = {c.web_port}", "", "[emoji]"]

@@ -112,7 +112,8 @@ class Engine:
         self._make_recognizer = make_recognizer
         self._recognizer: Recognizer | None = None  # the watcher thread's, made when needed
         self._on_change = on_change or (lambda status: None)
-        self._smoother = Smoother(config.window, config.threshold, wink_hold=config.wink_hold)
+        self._smoother = Smoother(config.window, config.threshold, wink_hold=config.wink_hold,
+                                  sleep_hold=config.sleep_hold)
         self._lock = threading.Lock()  # the state that status() reads
         self._wish = Wish()  # watch, pause or stop: what the loop brings the camera to
         self._problem = ""

@@ -32,6 +32,15 @@ Some people's winks are slight (Yale's: the winking eye half shut, the other squ
 threshold finds them without reading a laughing stranger's squint as a wink. A person can
 teach their own wink instead (`PersonalWink`, kept in their profile): which eye they close,
 and how far their wink sits from their other faces on each cue.
+
+Both eyes shut (`Eyes.shut`, the 😴 rule; the smoother asks that they stay shut 1.5 s, far
+longer than a blink): the eye model calls both closed, p(closed) ≥ 0.85 on average (so each
+≥ 0.7), and the mesh sees neither eye clearly open (EAR < 0.25, as for the wink). Real shut
+eyes read 0.93–1.00 (winks/dev's sleeping and laughing photos, Yale's sleepy ones); a real
+downward gaze with the lids low (Yale's sad subject05) 0.74–0.80 and, live, an EAR as low as
+shut eyes': the threshold sits between them. A laugh also shuts both eyes: it is told apart by
+the expression model (happy ≥ 0.5) or the mouth (open by ≥ 0.15 of its width; on every
+sleeping or sleepy real photo here ≤ 0.06). `python -m training.sleepy`, models/README.md.
 """
 from __future__ import annotations
 
@@ -58,6 +67,31 @@ class WinkRule:
 
 
 @dataclass(frozen=True)
+class SleepRule:
+    closed: float = 0.85  # both eyes' mean p(closed) at least this...
+    open_ear: float = 0.25  # ...while the mesh sees neither eye open (EAR under this);
+    happy: float = 0.5  # but a face this happy to the expression model is laughing...
+    mouth: float = 0.15  # ...and so is a mouth open this much (gap over width)
+
+
+# Inner lip contour of the face mesh: the middle of the upper and lower lip, the two corners.
+MOUTH = (13, 14, 78, 308)
+
+
+def mouth_opening(landmarks: np.ndarray) -> float:
+    """The lips' gap over the mouth's width: about 0 closed, 0.2–0.5 laughing, more agape."""
+    top, bottom, left, right = (landmarks[i] for i in MOUTH)
+    width = float(np.linalg.norm(right - left))
+    return float(np.linalg.norm(bottom - top)) / width if width > 0 else 0.0
+
+
+def laughing(happy: float, mouth: float | None, rule: SleepRule = SleepRule()) -> bool:
+    """A laugh that squeezes both eyes shut is not sleep: the expression model or the mouth
+    (None: not measured) tells it."""
+    return happy >= rule.happy or (mouth is not None and mouth >= rule.mouth)
+
+
+@dataclass(frozen=True)
 class Eyes:
     closed: tuple[float, float]  # p(closed), (left, right)
     openness: tuple[float, float]  # EAR, (left, right), from the refined face mesh
@@ -74,6 +108,12 @@ class Eyes:
     def ratio(self, side: int) -> float:
         """Eye `side`'s EAR over the other's: under 1 when it is the narrower."""
         return max(self.openness[side], 1e-6) / max(self.openness[1 - side], 1e-6)
+
+    def shut(self, rule: SleepRule = SleepRule()) -> bool:
+        """Both eyes closed to the eye model, and neither open to the mesh. Never a wink too:
+        each eye's p(closed) is then ≥ 0.7, and a wink needs one under 0.15, or one under 0.8
+        that the mesh sees clearly open."""
+        return sum(self.closed) / 2 >= rule.closed and max(self.openness) < rule.open_ear
 
     def is_wink(self, rule: WinkRule = WinkRule()) -> bool:
         if not self.frontal(rule):

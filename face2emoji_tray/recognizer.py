@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 
 from face2emoji_tray.classifier import EXPRESSION_MODEL, EYE_MODEL, Classifier, loaded
-from face2emoji_tray.eyes import EyeReader, Eyes
+from face2emoji_tray.emoji import FACE_CLASSES
+from face2emoji_tray.eyes import EyeReader, Eyes, SleepRule, laughing, mouth_opening
 from face2emoji_tray.face import FaceFinder
 from face2emoji_tray.profile import Profile
 
@@ -26,6 +27,7 @@ class Reading:
     note: str = ""
     features: np.ndarray | None = None  # the model's penultimate features (a profile's input)
     personal_wink: bool = False  # the person's own wink, as their profile taught it
+    mouth: float | None = None  # the lips' gap over the mouth's width (eyes.mouth_opening)
 
     @property
     def wink(self) -> bool:
@@ -33,12 +35,22 @@ class Reading:
         return (self.probs is not None and self.eyes is not None
                 and (self.personal_wink or self.eyes.is_wink()))
 
+    def asleep(self, rule: SleepRule = SleepRule()) -> bool:
+        """Both eyes shut, and not in a laugh (eyes.py); the smoother asks it to be held. A
+        face the person taught (their own, maybe made with the eyes shut) wins when it leads."""
+        return (self.probs is not None and self.eyes is not None and self.eyes.shut(rule)
+                and max(self.probs, key=self.probs.get) in FACE_CLASSES
+                and not laughing(self.probs.get("happy", 0.0), self.mouth, rule))
+
     def label(self) -> str | None:
-        """The still-image decision: a clear wink wins, else the most likely expression."""
+        """The still-image decision: a clear wink or shut eyes win, else the most likely
+        expression."""
         if self.probs is None:
             return None
         if self.wink:
             return "wink"
+        if self.asleep():
+            return "sleepy"
         return max(self.probs, key=self.probs.get)
 
 
@@ -65,7 +77,8 @@ class Recognizer:
         outputs = self.classifier.run([face.crop])
         reading = Reading(found.count, dict(zip(self.classifier.classes, map(float, outputs[0][0]))),
                           self.eyes.read(face), face.box,
-                          features=outputs[1][0] if len(outputs) > 1 else None)
+                          features=outputs[1][0] if len(outputs) > 1 else None,
+                          mouth=None if face.landmarks is None else mouth_opening(face.landmarks))
         return calibrated(reading, self.classifier.classes, self.profile)
 
 

@@ -132,3 +132,11 @@ def test_a_value_of_the_wrong_type_is_reported_and_replaced_by_its_default(value
         default = getattr(defaults, name)
         if type(value) is not type(default) and not (type(default) is float and type(value) is int):
             assert getattr(config, name) == default and f"'{name}'" in "\n".join(problems)
+
+
+def test_how_long_the_eyes_must_stay_shut_for_the_sleeping_face_is_a_setting():
+    config, problems = parse('sleep_hold = 2\n[emoji]\nsleepy = "💤"\n')
+    assert problems == [] and config.sleep_hold == 2.0 and config.emoji["sleepy"] == "💤"
+    assert Config().emoji["sleepy"] == "😴" and "sleep_hold = 1.5" in default_text()
+    config, problems = parse("sleep_hold = 0\n")
+    assert config.sleep_hold == 1.5 and problems == ["'sleep_hold' must be above 0; using the default"]

@@ -105,3 +105,55 @@ def test_a_face_taught_while_watching_takes_over_once_held():
     assert s.add(1.0, taught).label == "neutral"
     state, _ = feed(s, 1.1, 0.6, taught)  # the window still holds neutral frames
     assert (state.kind, state.label) == (EXPRESSION, "🤢")
+SHUT = Eyes(closed=(0.98, 0.97), openness=(0.05, 0.06))  # both eyes closed, calmly
+
+
+def labels_while(s: Smoother, start: float, seconds: float, reading: Reading,
+                 fps: float = 5) -> list[str | None]:
+    """The smoother's label after each frame of `seconds` of one reading (the app's 5 fps)."""
+    return [s.add(start + i / fps, reading).label for i in range(round(seconds * fps))]
+
+
+def test_eyes_closed_for_a_second_and_a_half_read_as_sleepy():
+    s = Smoother(sleep_hold=1.5)
+    labels_while(s, 0, 2.0, face(neutral=0.8))
+    shut = labels_while(s, 2.0, 2.0, face(SHUT, sad=0.9))  # shut eyes often read as sad
+    assert shut[:8] == ["neutral"] * 8  # until 1.4 s after closing: the emoji stays
+    assert shut[8:] == ["sleepy", "sleepy"]  # from 1.6 s on
+    assert labels_while(s, 4.0, 1.4, face(neutral=0.8))[-1] == "neutral"  # eyes open again
+
+
+def test_a_blink_of_a_third_of_a_second_is_never_sleepy():
+    s = Smoother(sleep_hold=1.5)
+    seen = []
+    for start in (0.0, 2.3, 4.6):  # open 2 s, shut 0.3 s, three times over
+        seen += labels_while(s, start, 2.0, face(neutral=0.8), fps=10)
+        seen += labels_while(s, start + 2.0, 0.3, face(SHUT, neutral=0.8), fps=10)
+    assert "sleepy" not in seen and seen[-1] == "neutral"
+
+
+def test_a_held_wink_is_a_wink_and_never_sleepy():
+    s = Smoother(wink_hold=0.4, sleep_hold=1.5)
+    seen = labels_while(s, 0, 3.0, face(WINK, neutral=0.8))
+    assert "sleepy" not in seen and seen[-1] == "wink"
+
+
+def test_laughing_with_the_eyes_squeezed_shut_is_not_sleepy():
+    s = Smoother(sleep_hold=1.5)
+    assert "sleepy" not in labels_while(s, 0, 3.0, face(SHUT, happy=0.9))  # the model sees it
+    wide_open_mouth = Reading(1, face(neutral=0.7).probs, SHUT, mouth=0.5)  # the mesh sees it
+    assert "sleepy" not in labels_while(s, 3.0, 3.0, wide_open_mouth)
+    closed_mouth = Reading(1, face(neutral=0.7).probs, SHUT, mouth=0.02)
+    assert labels_while(s, 6.0, 2.0, closed_mouth)[-1] == "sleepy"
+
+
+def test_the_sleep_hold_setting_is_the_time_the_eyes_must_stay_shut():
+    s = Smoother(sleep_hold=3.0)
+    assert "sleepy" not in labels_while(s, 0, 2.8, face(SHUT, neutral=0.8))
+    assert labels_while(s, 2.8, 0.4, face(SHUT, neutral=0.8))[-1] == "sleepy"
+
+
+def test_a_face_the_person_taught_with_the_eyes_shut_is_theirs_not_sleep():
+    s = Smoother(sleep_hold=1.5)
+    squeezed = Reading(1, {**{c: 0.02 for c in CLASSES}, "🤢": 0.88}, SHUT)  # taught, eyes shut
+    assert labels_while(s, 0, 3.0, squeezed)[-1] == "🤢"

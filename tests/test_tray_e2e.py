@@ -528,3 +528,32 @@ def test_without_a_tray_host_the_app_says_so_once_and_still_types(bare_desk, smi
         assert ask(bare_desk, "quit") == "ok"
         assert app.wait(15) == 0
         assert app.stdout.read().count(NO_TRAY_HOST) == 1  # one log line
+    assert "😉" in typed and set(typed) <= {"😐", "😉"}, typed
+
+
+def eyes_shut(photo: np.ndarray) -> np.ndarray:
+    """A real open-eyed face with both upper lids lowered fully (training.closure)."""
+    from face2emoji_tray.face import FaceFinder, InputSpec
+    from training.closure import lowered
+
+    with FaceFinder(InputSpec()) as finder:
+        return lowered(photo, finder.prepare(photo).face.landmarks, (1.0, 1.0))
+
+
+def test_eyes_held_shut_type_the_sleeping_face_and_a_blink_does_not(desk, tmp_path):
+    # The app reads one video frame per tick (5 a second): 4 s open, 3 s shut, looped.
+    from tests.media import NEUTRAL_JPG, read_photo
+
+    neutral = read_photo(NEUTRAL_JPG)
+    shut = eyes_shut(neutral)
+    video = write_video(tmp_path / "sleep.avi", frames_of(neutral, 20) + frames_of(shut, 15))
+    with watching(desk, video, tmp_path, "neutral") as field:
+        typed = press_while_watching(desk, field, 14)
+    runs = "".join(c for i, c in enumerate(typed) if i == 0 or typed[i - 1] != c)
+    assert set(typed) == {"😐", "😴"}, typed
+    assert "😐😴😐" in runs, typed  # awake, asleep once the eyes stayed shut, awake again
+    # A blink: the same eyes shut for 0.4 s every 2 s.
+    blinks = write_video(tmp_path / "blink.avi", frames_of(neutral, 10) + frames_of(shut, 2))
+    with watching(desk, blinks, tmp_path, "neutral") as field:
+        typed = press_while_watching(desk, field, 8)
+    assert typed and set(typed) == {"😐"}, typed

@@ -106,7 +106,8 @@ class Preview:
     def smoother(self, session: str) -> Smoother:
         if session not in self._smoothers:
             self._smoothers[session] = Smoother(self.config.window, self.config.threshold,
-                                                wink_hold=self.config.wink_hold)
+                                                wink_hold=self.config.wink_hold,
+                                                sleep_hold=self.config.sleep_hold)
             while len(self._smoothers) > SESSIONS:
                 self._smoothers.popitem(last=False)
         self._smoothers.move_to_end(session)
