@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import time
-import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -14,9 +13,9 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.conftest import ROOT, SHARED, fer_faces
+from tests.conftest import ROOT, fer_faces
 from tests.desktop import desktop
-from tests.media import frames_of, write_video
+from tests.media import frames_of, write_video, yale_photo
 from tests.processes import RecordingField, ask
 from tests.waiting import wait_for
 
@@ -278,15 +277,6 @@ def test_the_clipboard_backend_pastes_and_gives_back_what_the_user_had(desk, tmp
         assert pyperclip.paste() == "the user's précieux text"
     finally:
         field.close()
-
-
-def yale_photo(condition: str, person: str = "subject03") -> np.ndarray:
-    """A Yale photo (320x243), padded to a square so webcam-like frames keep its shape."""
-    with zipfile.ZipFile(SHARED / "posed" / "posed.zip") as z:
-        img = cv2.imdecode(np.frombuffer(z.read(f"yale/{condition}/{person}.png"), np.uint8),
-                           cv2.IMREAD_COLOR)
-    pad = img.shape[1] - img.shape[0]
-    return cv2.copyMakeBorder(img, pad // 2, pad - pad // 2, 0, 0, cv2.BORDER_REPLICATE)
 
 
 def test_the_running_tray_picks_up_my_faces_and_forgets_them(desk, tmp_path):
