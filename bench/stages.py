@@ -80,6 +80,7 @@ def main() -> None:
                               "cpu_mean_ms": 1e3 * cpu / n}
     rows["pipeline frames/s (one thread)"] = 1000 / rows["whole pipeline"]["mean_ms"]
     rows["face detector ran on (frames)"] = f"{recognizer.finder.detections - detected} of {n}"
+    rows["machine load (1-min average)"] = os.getloadavg()[0]
     name = "stages-video" if args.video else "stages"
     if args.video and args.detect_every != DETECT_EVERY:
         name += f"-every{args.detect_every}"
