@@ -179,7 +179,10 @@ EDGE = 0.1  # video mode: a followed face this near its square's edge (share of 
 #             looked for again by the detector on the next frame
 
 
-def mesh_square(box: tuple[int, int, int, int], shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+Square = tuple[int, int, int, int]  # x0, y0, x1, y1 in frame pixels
+
+
+def mesh_square(box: tuple[int, int, int, int], shape: tuple[int, ...]) -> Square:
     """The generous square (x0, y0, x1, y1, clipped to the frame) around a detector box that
     the mesh looks at, so it measures that face only."""
     x, y, w, h = box
@@ -189,8 +192,7 @@ def mesh_square(box: tuple[int, int, int, int], shape: tuple[int, ...]) -> tuple
             min(cx + side // 2, shape[1]), min(cy + side // 2, shape[0]))
 
 
-def near_edge(landmarks: np.ndarray, square: tuple[int, int, int, int],
-              shape: tuple[int, ...]) -> bool:
+def near_edge(landmarks: np.ndarray, square: Square, shape: tuple[int, ...]) -> bool:
     """Whether a face has moved near an edge of its square that is not the frame's own (the
     face can go on beyond it, where the mesh does not look)."""
     x0, y0, x1, y1 = square
@@ -204,7 +206,7 @@ def near_edge(landmarks: np.ndarray, square: tuple[int, int, int, int],
 class Followed:
     """Video mode: the face the mesh follows, and what the last detection said."""
 
-    square: tuple[int, int, int, int]  # x0, y0, x1, y1: where the mesh looks, frame pixels
+    square: Square  # where the mesh looks
     count: int  # the faces the detector counted
     frames: int = 1  # frames read since that detection, it included
 
@@ -318,5 +320,5 @@ class FaceFinder:
             return None
         rh, rw = rgb_square.shape[:2]
         x0, y0 = origin
-        return np.array([(p.x * rw + x0, p.y * rh + y0) for p in res.multi_face_landmarks[0].landmark],
-                        dtype=np.float32)
+        points = res.multi_face_landmarks[0].landmark
+        return np.array([(p.x * rw + x0, p.y * rh + y0) for p in points], dtype=np.float32)

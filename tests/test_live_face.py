@@ -14,11 +14,13 @@ from face2emoji_tray.config import Config
 from face2emoji_tray.face import DETECT_EVERY
 from face2emoji_tray.recognizer import Recognizer
 from face2emoji_tray.smoother import Smoother
-from tests.media import NEUTRAL_JPG, SMILE_JPG, frames_of, read_photo, write_video, yale_photo
+from tests.media import (NEUTRAL_JPG, SMILE_JPG, frames_of, read_photo, wavering_smile, write_video,
+                         yale_photo)
 
 # The videos the tray's end-to-end stories watch (tests/test_tray_e2e.py), and bench.app's.
 E2E_VIDEOS = {
     "smile": lambda: frames_of(read_photo(SMILE_JPG), 40),
+    "wavering smile (bench.app --wavering)": lambda: wavering_smile(read_photo(SMILE_JPG), 50),
     "neutral then smile": lambda: (frames_of(read_photo(NEUTRAL_JPG), 40)
                                    + frames_of(read_photo(SMILE_JPG), 40)),
     "sad (Yale)": lambda: frames_of(yale_photo("sad"), 30),
