@@ -30,7 +30,21 @@ E2E_VIDEOS = {
                       + frames_of(yale_photo("sleepy", "subject09"), 1)),
     "slight wink": lambda: (frames_of(yale_photo("normal", "subject07"), 20)
                             + frames_of(yale_photo("wink", "subject07"), 10)),
+    "walking closer": lambda: walking_closer(read_photo(SMILE_JPG)),
 }
+
+
+def walking_closer(photo: np.ndarray, count: int = 60) -> list[np.ndarray]:
+    """A face crossing the frame from left to right while coming closer: it nears the edge of
+    the square the mesh looks at, so the detector finds it again in between its checks."""
+    frames = []
+    for i in range(count):
+        side = 200 + 2 * i
+        frame = np.full((480, 640, 3), 90, np.uint8)
+        x, y = 10 + 5 * i, 480 - side - 10 - i
+        frame[y:y + side, x:x + side] = cv2.resize(photo, (side, side), interpolation=cv2.INTER_CUBIC)
+        frames.append(frame)
+    return frames
 
 
 def as_the_app_reads(frames: list[np.ndarray], folder, again: int = 10) -> list[np.ndarray]:
@@ -67,8 +81,14 @@ def test_following_the_face_reads_every_frame_of_the_stories_videos_alike(name, 
     every_frame, detected_on = watch(frames, detect_every=1)
     followed, detected_followed = watch(frames, detect_every=DETECT_EVERY)
     assert detected_on == len(frames)
-    assert detected_followed <= -(-len(frames) // DETECT_EVERY) + 1  # the checks, a loop's cut
     assert followed == every_frame
+    # The detector ran for its checks (one frame in DETECT_EVERY), perhaps where the video
+    # starts again, and when the walking face neared the edge of the mesh's square:
+    checks = -(-len(frames) // DETECT_EVERY)
+    if name == "walking closer":
+        assert checks < detected_followed <= checks + 3
+    else:
+        assert checks <= detected_followed <= checks + 1
 
 
 def scene(faces: list[tuple[np.ndarray, int, int]], count: int) -> list[np.ndarray]:
