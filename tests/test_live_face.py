@@ -17,7 +17,8 @@ from face2emoji_tray.smoother import Smoother
 from tests.media import (NEUTRAL_JPG, SMILE_JPG, frames_of, read_photo, wavering_smile, write_video,
                          yale_photo)
 
-# The videos the tray's end-to-end stories watch (tests/test_tray_e2e.py), and bench.app's.
+# The videos the tray's end-to-end stories watch (tests/test_tray_e2e.py), bench.app's, and
+# a face on the move.
 E2E_VIDEOS = {
     "smile": lambda: frames_of(read_photo(SMILE_JPG), 40),
     "wavering smile (bench.app --wavering)": lambda: wavering_smile(read_photo(SMILE_JPG), 50),
@@ -129,6 +130,7 @@ def test_a_second_face_is_counted_within_the_check_and_a_face_that_leaves_at_onc
     assert {(f[0], f[1]) for f in story["a larger face joins"]} == {(2, "neutral")}
     assert {(f[0], f[1]) for f in story["a smaller face joins"]} == {(2, "happy")}
     assert {f[0] for f in story["I leave"]} == {0}
+    assert {(f[0], f[1]) for f in story["I come back"]} == {(1, "happy")}
     # Following the face reads every frame alike, but for the frames after a face joins and
     # before the next check, which still read as the frame before it joined (and so does the
     # smoothed state, for one window more):
