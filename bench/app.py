@@ -111,6 +111,7 @@ def main() -> None:
             cpu, rss = cpu_percent(app.pid, args.seconds)
             rows["paused: CPU % of one core"] = cpu
             rows["paused: RSS MB"] = rss
+            rows["machine load (1-min average)"] = os.getloadavg()[0]  # other jobs' share
             ask(env, "resume")
             if args.soak_minutes:
                 rows.update(soak(env, app.pid, field_out, args.soak_minutes))

@@ -171,28 +171,80 @@ def align_face(bgr: np.ndarray, landmarks: np.ndarray, spec: InputSpec) -> Face:
                 eye_widths=widths)
 
 
+DETECT_EVERY = 5  # video mode: the detector's check, every 5th frame (once a second at 5 fps)
+FOLLOWED_PRESENCE = 0.8  # video mode, following: the least face-presence score (the mesh's own,
+#                          mediapipe's min_tracking_confidence) that keeps a face followed; at
+#                          its default, 0.5, the mesh went on following an empty room for a frame
+EDGE = 0.1  # video mode: a followed face this near its square's edge (share of the side) is
+#             looked for again by the detector on the next frame
+
+
+Square = tuple[int, int, int, int]  # x0, y0, x1, y1 in frame pixels
+
+
+def mesh_square(box: tuple[int, int, int, int], shape: tuple[int, ...]) -> Square:
+    """The generous square (x0, y0, x1, y1, clipped to the frame) around a detector box that
+    the mesh looks at, so it measures that face only."""
+    x, y, w, h = box
+    side = int(1.8 * max(w, h))
+    cx, cy = x + w // 2, y + h // 2
+    return (max(cx - side // 2, 0), max(cy - side // 2, 0),
+            min(cx + side // 2, shape[1]), min(cy + side // 2, shape[0]))
+
+
+def near_edge(landmarks: np.ndarray, square: Square, shape: tuple[int, ...]) -> bool:
+    """Whether a face has moved near an edge of its square that is not the frame's own (the
+    face can go on beyond it, where the mesh does not look)."""
+    x0, y0, x1, y1 = square
+    m = EDGE * max(x1 - x0, y1 - y0)
+    (lx, ly), (hx, hy) = landmarks.min(axis=0), landmarks.max(axis=0)
+    return ((x0 > 0 and lx < x0 + m) or (y0 > 0 and ly < y0 + m)
+            or (x1 < shape[1] and hx > x1 - m) or (y1 < shape[0] and hy > y1 - m))
+
+
+@dataclass
+class Followed:
+    """Video mode: the face the mesh follows, and what the last detection said."""
+
+    square: Square  # where the mesh looks
+    count: int  # the faces the detector counted
+    frames: int = 1  # frames read since that detection, it included
+
+
 class FaceFinder:
     """mediapipe face detection + face mesh, with the models shipped in the mediapipe wheel.
 
     The detector (full range: it also finds small, distant faces) finds and counts the faces
     of each image; the mesh then measures the largest, on a square around it. On a still the
     mesh must find that face again by itself (its own detector). With `video=True` — one
-    camera's frames, in order — it tracks instead: the landmarks of the last frame tell it
-    where the face is, and it detects only when it has lost it. The square is centred on the
-    largest face in every frame, so tracking follows whichever face is the largest.
+    camera's frames, in order — the mesh tracks instead (the landmarks of the last frame tell
+    it where the face is), and the detector, the stage's dearest part, runs only when needed:
+    when no face is followed, when the mesh has lost it, when it nears the edge of its square,
+    and every `detect_every`-th frame as a check, which notices a second face (the count) or
+    a larger one (then followed instead). In between, the mesh looks at the same square as
+    on the last detection, and the count is that detection's; a face entering is thus
+    noticed up to `detect_every - 1` frames late (0.8 s at 5 fps). `detect_every=1` detects
+    on every frame.
 
     Not thread-safe (mediapipe graphs are not): make one per thread, and in video mode one
     per camera.
     """
 
-    def __init__(self, spec: InputSpec, min_confidence: float = 0.5, video: bool = False) -> None:
+    def __init__(self, spec: InputSpec, min_confidence: float = 0.5, video: bool = False,
+                 detect_every: int = DETECT_EVERY) -> None:
         import mediapipe as mp  # heavy: imported only when a finder is made
 
-        self.spec = spec
+        if detect_every < 1:
+            raise ValueError(f"detect_every must be 1 or more, not {detect_every}")
+        self.spec, self.video, self.detect_every = spec, video, detect_every
+        self._followed: Followed | None = None
+        self.detections = 0  # how often the detector ran: what following the face saves
         self._detector = mp.solutions.face_detection.FaceDetection(
             model_selection=1, min_detection_confidence=min_confidence)
+        following = video and detect_every > 1  # else the detector vouches for every face
         self._mesh = mp.solutions.face_mesh.FaceMesh(
             static_image_mode=not video, max_num_faces=1, min_detection_confidence=0.3,
+            min_tracking_confidence=FOLLOWED_PRESENCE if following else 0.5,
             refine_landmarks=True)  # eyelids that close on a wink (eyes.py); +0.3 ms
 
     def close(self) -> None:
@@ -215,38 +267,58 @@ class FaceFinder:
         if whole_image:
             h, w = bgr.shape[:2]
             return FaceResult(1, Face(box=(0, 0, w, h), crop=whole_image_crop(bgr, self.spec)))
-        boxes = self.detect(bgr)
+        followed = self._followed
+        if followed is not None and followed.frames < self.detect_every:
+            found = self._follow(bgr, followed)
+            if found is not None:
+                return found
+        return self._find(bgr)
+
+    def _find(self, bgr: np.ndarray) -> FaceResult:
+        """Detect, then measure the largest face (in video mode: and follow it from now on)."""
+        self._followed = None
+        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)  # once, for the detector and the mesh
+        boxes = self.detect(rgb)
         if not boxes:
             return FaceResult(0)
-        x, y, w, h = max(boxes, key=lambda b: b[2] * b[3])
-        landmarks = self._landmarks(bgr, (x, y, w, h))
+        square = mesh_square(max(boxes, key=lambda b: b[2] * b[3]), rgb.shape)
+        x0, y0, x1, y1 = square
+        landmarks = self.landmarks(rgb[y0:y1, x0:x1], (x0, y0))
         if landmarks is None:
             return FaceResult(len(boxes), notes=["a face was detected but its landmarks were not"])
+        if self.video:
+            self._followed = Followed(square, len(boxes))
         return FaceResult(len(boxes), align_face(bgr, landmarks, self.spec))
 
-    def detect(self, bgr: np.ndarray) -> list[tuple[int, int, int, int]]:
-        """All face boxes (x, y, w, h) in frame pixels."""
-        h, w = bgr.shape[:2]
-        found = self._detector.process(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)).detections or []
+    def _follow(self, bgr: np.ndarray, followed: Followed) -> FaceResult | None:
+        """The followed face, measured by the mesh alone in its square; None when lost."""
+        x0, y0, x1, y1 = followed.square
+        landmarks = self.landmarks(cv2.cvtColor(bgr[y0:y1, x0:x1], cv2.COLOR_BGR2RGB), (x0, y0))
+        if landmarks is None:
+            return None
+        followed.frames = (self.detect_every if near_edge(landmarks, followed.square, bgr.shape)
+                           else followed.frames + 1)
+        return FaceResult(followed.count, align_face(bgr, landmarks, self.spec))
+
+    def detect(self, rgb: np.ndarray) -> list[tuple[int, int, int, int]]:
+        """All face boxes (x, y, w, h) in frame pixels, in an RGB frame."""
+        h, w = rgb.shape[:2]
+        self.detections += 1
+        found = self._detector.process(rgb).detections or []
         boxes = []
         for det in found:
             r = det.location_data.relative_bounding_box
             boxes.append((int(r.xmin * w), int(r.ymin * h), int(r.width * w), int(r.height * h)))
         return boxes
 
-    def _landmarks(self, bgr: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray | None:
-        """Face mesh on a generous square around one box, so it measures that face only."""
-        x, y, w, h = box
-        side = int(1.8 * max(w, h))
-        cx, cy = x + w // 2, y + h // 2
-        x0, y0 = max(cx - side // 2, 0), max(cy - side // 2, 0)
-        region = bgr[y0 : cy + side // 2, x0 : cx + side // 2]
-        if region.size == 0:
+    def landmarks(self, rgb_square: np.ndarray, origin: tuple[int, int]) -> np.ndarray | None:
+        """The mesh's landmarks in frame pixels, measured in an RGB square cut at `origin`."""
+        if rgb_square.size == 0:
             return None
-        res = self._mesh.process(cv2.cvtColor(region, cv2.COLOR_BGR2RGB))
+        res = self._mesh.process(rgb_square)
         if not res.multi_face_landmarks:
             return None
-        rh, rw = region.shape[:2]
-        pts = np.array([(p.x * rw + x0, p.y * rh + y0) for p in res.multi_face_landmarks[0].landmark],
-                       dtype=np.float32)
-        return pts
+        rh, rw = rgb_square.shape[:2]
+        x0, y0 = origin
+        points = res.multi_face_landmarks[0].landmark
+        return np.array([(p.x * rw + x0, p.y * rh + y0) for p in points], dtype=np.float32)

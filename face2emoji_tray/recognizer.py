@@ -12,7 +12,7 @@ import numpy as np
 from face2emoji_tray.classifier import EXPRESSION_MODEL, EYE_MODEL, Classifier, loaded
 from face2emoji_tray.emoji import FACE_CLASSES
 from face2emoji_tray.eyes import EyeReader, Eyes, SleepRule, laughing, mouth_opening
-from face2emoji_tray.face import FaceFinder
+from face2emoji_tray.face import DETECT_EVERY, FaceFinder
 from face2emoji_tray.profile import Profile
 
 
@@ -56,14 +56,15 @@ class Reading:
 
 class Recognizer:
     """Not thread-safe (mediapipe): one per thread. `video=True` for one camera's frames,
-    in order (see FaceFinder); stills — photos, uploads, datasets — need the default."""
+    in order, with the face detector's check every `detect_every`-th frame (see FaceFinder);
+    stills — photos, uploads, datasets — need the default."""
 
     def __init__(self, model: Path | str | Classifier = EXPRESSION_MODEL,
                  eye_model: Path | str | Classifier = EYE_MODEL, video: bool = False,
-                 profile: Profile | None = None) -> None:
+                 profile: Profile | None = None, detect_every: int = DETECT_EVERY) -> None:
         self.classifier = loaded(model)
         self.eyes = EyeReader(eye_model)
-        self.finder = FaceFinder(self.classifier.spec, video=video)
+        self.finder = FaceFinder(self.classifier.spec, video=video, detect_every=detect_every)
         self.profile = profile  # the user's own faces; may be swapped while running
 
     def close(self) -> None:

@@ -1,8 +1,9 @@
 """Test media made from real photos: the committed face photos (tests/fixtures/, London
-Set), frames of a face as a video file for `--source` and as a y4m file for Chromium's fake
-camera."""
+Set) and Yale's (../shared/data, read in place), frames of a face as a video file for
+`--source` and as a y4m file for Chromium's fake camera."""
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import cv2
@@ -11,6 +12,7 @@ import numpy as np
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SMILE_JPG = FIXTURES / "smile.jpg"  # 320x320, the model reads it as happy (see the README there)
 NEUTRAL_JPG = FIXTURES / "neutral.jpg"  # the same person, read as neutral
+POSED_ZIP = FIXTURES.parents[2] / "shared" / "data" / "posed" / "posed.zip"
 
 
 def read_photo(path: Path) -> np.ndarray:
@@ -19,6 +21,15 @@ def read_photo(path: Path) -> np.ndarray:
     if img is None:
         raise FileNotFoundError(f"{path}: missing or unreadable test photo")
     return img
+
+
+def yale_photo(condition: str, person: str = "subject03") -> np.ndarray:
+    """A Yale photo (320x243), padded to a square so webcam-like frames keep its shape."""
+    with zipfile.ZipFile(POSED_ZIP) as z:
+        img = cv2.imdecode(np.frombuffer(z.read(f"yale/{condition}/{person}.png"), np.uint8),
+                           cv2.IMREAD_COLOR)
+    pad = img.shape[1] - img.shape[0]
+    return cv2.copyMakeBorder(img, pad // 2, pad - pad // 2, 0, 0, cv2.BORDER_REPLICATE)
 
 
 def frames_of(photo: np.ndarray, count: int, size=(640, 480), side: int = 300) -> list[np.ndarray]:

@@ -304,8 +304,8 @@ def test_a_local_program_cannot_teach_or_save_my_faces(server, smile, saved):
     neutral = read_photo(NEUTRAL_JPG)
     for origin in ({}, {"Origin": "http://localhost:3000"},
                    {"Origin": f"http://127.0.0.1:{server.port + 1}"}):
-        for path, body in ((f"/api/calibrate/frame?session=&cls=sad", jpeg(smile)),
-                           (f"/api/calibrate/frame?session=&cls=happy", jpeg(neutral)),
+        for path, body in (("/api/calibrate/frame?session=&cls=sad", jpeg(smile)),
+                           ("/api/calibrate/frame?session=&cls=happy", jpeg(neutral)),
                            ("/api/calibrate/save?session=", b"")):
             status, answer = request(server, "POST", path, body, page=False, **origin)
             assert status == 403 and answer["error"].startswith("only the preview's own page")

@@ -14,10 +14,12 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from face2emoji_tray.emoji import CLASSES
 from tests.conftest import ROOT
 from tests.media import SMILE_JPG
 
 pytestmark = pytest.mark.slow
+STATE_PNGS = ["no_face.png", "paused.png", "problem.png", "unsure.png"]
 EMOJI_PNGS = sorted(p.name for p in (ROOT / "assets" / "emoji").glob("*.png"))
 
 
@@ -53,7 +55,8 @@ def test_the_wheel_holds_the_app_its_models_and_icons_and_nothing_else(wheel):
             "face2emoji_tray/models/SHA256SUMS", "face2emoji_tray/assets/LICENSE.md",
             "face2emoji_tray/web/static/index.html"} <= names
     assert {f"face2emoji_tray/assets/emoji/{png}" for png in EMOJI_PNGS} <= names
-    assert len(EMOJI_PNGS) == 11
+    # every class's icon, and the four states (no face, paused, problem, unsure)
+    assert sorted(EMOJI_PNGS) == sorted([f"{c}.png" for c in CLASSES] + STATE_PNGS)
     assert not [n for n in names if n.endswith(".pt") or "/report/" in n or "screenshots" in n]
     assert not [n for n in names if n.split("/")[0] in ("tests", "training", "bench", "tools",
                                                         "models", "assets")]
