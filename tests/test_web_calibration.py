@@ -532,7 +532,8 @@ def test_add_a_face_on_the_page_take_it_retake_it_try_it_and_save_it(server, chr
     page.click(f"{mine} .remove")
     page.wait_for_selector(mine, state="detached")
     page.click("#cal-save")
-    page.wait_for_function("!document.getElementById('cal-saved').textContent.includes('👧')",
-                           timeout=20000)
+    page.wait_for_function(  # 'Saving…' first: wait for the answer, not for the old line to go
+        "(t => t.startsWith('Saved') && !t.includes('👧'))"
+        "(document.getElementById('cal-saved').textContent)", timeout=20000)
     assert json.loads(saved.read_text())["taught"] == {}
     browser.close()
