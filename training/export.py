@@ -173,26 +173,40 @@ def load_shipped(path: Path = EXPRESSION_MODEL.with_suffix(".pt")) -> tuple[nn.M
             replace(specs[0], crop_scale=ck.get("crop_scale", InputSpec.crop_scale)))
 
 
+def shipped_member(n: int, path: Path = EXPRESSION_MODEL.with_suffix(".pt")) -> tuple:
+    """Network n of the shipped ensemble, as load_checkpoint gives a run's: a new ensemble may
+    keep a shipped member beside a fine-tuned one (its int8 kernels pack back unchanged)."""
+    m = torch.load(path, map_location="cpu")["members"][n]
+    net, spec = _net(unpack(m["model"], m["scales"]), m["config"])
+    return net, spec, {"config": m["config"], "state": {"history": []}}
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("checkpoints", type=Path, nargs="+", help="one, or several for an ensemble")
+    ap.add_argument("--keep-member", type=int, action="append", default=[], metavar="N",
+                    help="also network N of the shipped models/expression.pt (repeatable)")
     ap.add_argument("--out", type=Path, default=EXPRESSION_MODEL)
     ap.add_argument("--no-flip", action="store_true", help="do not bake the test-time mirror in")
     ap.add_argument("--int8", action="store_true", help="quantize (int8 weights and activations)")
     ap.add_argument("--crop-scale", type=float, default=InputSpec.crop_scale,
                     help="the face stage's crop framing for this model (training.crossdata)")
     args = ap.parse_args(argv)
-    loaded = [load_checkpoint(p) for p in args.checkpoints]
+    loaded = ([load_checkpoint(p) for p in args.checkpoints]
+              + [shipped_member(n) for n in args.keep_member])
     specs = {replace(spec, crop_scale=args.crop_scale) for _, spec, _ in loaded}
     if len(specs) != 1:
         raise SystemExit(f"ensemble members need one input spec, got {specs}")
     flip = not args.no_flip
-    cfg = loaded[0][2]["config"]
+    configs = [ck["config"] for _, _, ck in loaded]
+    cfg = configs[0]
+    sources = sorted({s for c in configs for s in c.get("sources", ["fer"])})
     meta = {"architecture": f"{len(loaded)}x resnet18/{cfg['stem']}-stem", "test_time_flip": flip,
-            "train_config": cfg, "members": len(loaded), "int8": args.int8,
+            "train_config": cfg, "member_configs": configs, "members": len(loaded),
+            "int8": args.int8,
             "validation": [ck["state"]["history"][-1] for _, _, ck in loaded if ck["state"]["history"]],
             "data_sha256": {str(source_zip(s).relative_to(DATA)): file_sha256(source_zip(s))
-                            for s in cfg.get("sources", ["fer"])}}
+                            for s in sources}}
     export_onnx(Probabilities([net for net, _, _ in loaded], flip, features=True), specs.pop(),
                 FACE_CLASSES, args.out, meta, args.int8)
     members = []
