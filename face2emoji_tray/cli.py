@@ -214,9 +214,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         return fail(f"{args.dir}: {exc}", EXIT_USAGE)
     if built.unlearned:
         print(f"{args.dir / profile.WINK}: {built.unlearned}", file=sys.stderr)
-    if built.taught and not built.active:
-        return fail(f"{args.dir}: a taught face is told from your own faces: add photos of at "
-                    f"least {profile.MIN_CLASSES} of {', '.join(recognizer.classifier.classes)}")
+    if built.taught_alone:
+        return fail(f"{args.dir}: {built.taught_alone} (photos of "
+                    f"{', '.join(recognizer.classifier.classes)})")
     if not built.useful:
         return fail(f"{args.dir}: usable photos of {len(built.prototypes)} class(es); a profile "
                     f"needs at least {profile.MIN_CLASSES}, or a wink")

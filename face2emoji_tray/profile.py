@@ -162,6 +162,16 @@ class Profile:
         """Worth saving: it changes the expressions, or it knows the person's wink."""
         return self.active or self.wink is not None
 
+    @property
+    def taught_alone(self) -> str:
+        """Why it must not be saved although useful, or "": taught faces without enough of the
+        person's own faces to tell them from (from_json refuses such a file, so a saved one
+        would be set aside as damaged at its first reading)."""
+        if self.taught and not self.active:
+            return (f"a taught face is told from your own faces: take at least {MIN_CLASSES} "
+                    "of them")
+        return ""
+
     @cached_property
     def _rows(self) -> tuple[list[str], np.ndarray]:
         """The calibrated classes, then the taught faces, and their prototypes stacked: one

@@ -425,6 +425,21 @@ def test_a_wink_no_different_from_my_other_faces_is_not_saved_and_the_page_says_
     assert not saved.exists()
 
 
+def test_a_face_of_my_own_with_only_my_wink_beside_it_is_not_saved_and_the_page_says_why(
+        server, saved):
+    """A wink makes a profile worth saving, but a taught face needs two of my own faces to be
+    told from: such a file would be refused at its first reading (and set aside as damaged)."""
+    wink, normal = yale("wink"), yale("normal")
+    assert frame(server, "neutral", normal, "alone")[1]["accepted"]
+    assert frame(server, "wink", wink, "alone")[1]["accepted"]
+    assert add(server, "alone", FAMILY)[0] == 200
+    assert frame(server, quote(FAMILY), tcce("2511e02"), "alone")[1]["count"] == 1
+    status, answer = request(server, "POST", "/api/calibrate/save?session=alone")
+    assert status == 400 and answer["error"] == (
+        "a taught face is told from your own faces: take at least 2 of them")
+    assert not saved.exists()
+
+
 # Faces of my own ("Add a face…"): TCCE performer 25 (never trained on), one photo per face.
 TCCE_FACES = {"neutral": "2501a04", "happy": "2511b02", "sad": "2511c02", "angry": "2511d04",
               "scared": "2511f04", "surprised": "2511g05"}

@@ -178,6 +178,8 @@ def routes(preview, read: Callable[[Request], Awaitable[Reading | JSONResponse]]
             return JSONResponse({"error": f"faces of {len(made.prototypes)} class(es) taken; a "
                                           f"profile needs at least {profile.MIN_CLASSES}, or a "
                                           f"wink{why}"}, 400)
+        if made.taught_alone:
+            return JSONResponse({"error": made.taught_alone}, 400)
         target = profile.default_path()
         try:
             await run_in_threadpool(profile.save, made, target)
