@@ -197,6 +197,7 @@ class Engine:
         """Paused: release the device now, even while a read is stuck in it, and wait for as
         long as the wish is to be paused (a resume that came meanwhile ends it at once)."""
         self.source.release()
+        self._forget_face()
         with self._lock:
             self._smoother.reset()
             self._problem = ""
@@ -280,9 +281,15 @@ class Engine:
         with self._lock:
             self._problem = message
             self._smoother.reset()
+        self._forget_face()
         self.source.release()
         self._publish()
         self._wait(backoff.next())
+
+    def _forget_face(self) -> None:
+        """The live face stage starts afresh after a pause or a fault (watcher thread only)."""
+        if self._recognizer is not None:
+            self._recognizer.finder.forget()
 
     def _pace(self, tick: float) -> float:
         """Wait until 1/fps after `tick`; returns the new tick time."""

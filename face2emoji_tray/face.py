@@ -274,6 +274,11 @@ class FaceFinder:
                 return found
         return self._find(bgr)
 
+    def forget(self) -> None:
+        """Stop following: the next frame is searched afresh (after a pause or a camera fault
+        the scene may have changed, and the old face count must not be reported)."""
+        self._followed = None
+
     def _find(self, bgr: np.ndarray) -> FaceResult:
         """Detect, then measure the largest face (in video mode: and follow it from now on)."""
         self._followed = None

@@ -165,3 +165,19 @@ def test_a_second_face_is_counted_within_the_check_and_a_face_that_leaves_at_onc
                 == [f[:3] for f in every_frame[start + late:end]]), name
         settled = start + late + window if late else start
         assert followed[settled:end] == every_frame[settled:end], name
+
+
+def test_after_a_pause_the_face_is_searched_afresh(tmp_path):
+    """What was followed before a pause (or a camera fault) is not reported after it: the
+    first frame afterwards runs the detector, whatever the every-5th-frame count says."""
+    frames = as_the_app_reads(frames_of(read_photo(SMILE_JPG), 3), tmp_path, again=0)
+    recognizer = Recognizer(video=True)
+    try:
+        recognizer.read(frames[0])
+        recognizer.read(frames[1])
+        assert recognizer.finder.detections == 1  # followed since the first frame
+        recognizer.finder.forget()
+        assert recognizer.read(frames[2]).faces == 1
+        assert recognizer.finder.detections == 2
+    finally:
+        recognizer.close()
