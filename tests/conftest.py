@@ -53,6 +53,16 @@ def user_dirs(tmp_path_factory, monkeypatch) -> Path:
     return use_user_dirs(tmp_path_factory.mktemp("xdg"), monkeypatch.setenv)
 
 
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory):
+    """A virtual X desktop with a tray host, notifications and a session bus (tests/desktop.py),
+    one per test module that asks for it."""
+    from tests.desktop import desktop
+
+    with desktop(tmp_path_factory.mktemp("home")) as env:
+        yield env
+
+
 @pytest.fixture(scope="session")
 def smile() -> np.ndarray:
     """A real photo of a smiling face, BGR, 320x320."""

@@ -9,16 +9,9 @@ import pytest
 from Xlib import XK, display
 
 from face2emoji_tray.hotkey import Hotkey, HotkeyError
-from tests.desktop import desktop
 from tests.waiting import wait_for
 
 COMBINATION = "<ctrl>+<alt>+e"
-
-
-@pytest.fixture(scope="module")
-def desk(tmp_path_factory):
-    with desktop(tmp_path_factory.mktemp("home")) as env:
-        yield env
 
 
 @pytest.fixture

@@ -25,12 +25,6 @@ pytestmark = pytest.mark.desktop
 HOTKEY = "<ctrl>+<alt>+e"
 
 
-@pytest.fixture(scope="module")
-def desk(tmp_path_factory):
-    with desktop(tmp_path_factory.mktemp("home")) as env:
-        yield env
-
-
 def run(env, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
     return subprocess.run(args, env=env, capture_output=True, text=True, timeout=timeout)
 

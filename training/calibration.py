@@ -34,13 +34,11 @@ from face2emoji_tray.classifier import EXPRESSION_MODEL, Classifier
 from face2emoji_tray.emoji import our_class
 from face2emoji_tray.face import FaceFinder, whole_image_crop
 from training.crossdata import YALE
-from training.data import DATA, POSED, photo_names, photos
+from training.data import (POSED, TCCE, TCCE_CHECK, photo_names, photos, tcce_expression,
+                           tcce_performer)
 
 YALE_NEUTRAL_TESTS = ("centerlight", "glasses", "leftlight", "noglasses", "rightlight")
-TCCE = DATA / "posed" / "tcce.zip"
-TCCE_FACES = {"a": "neutral", "0": "neutral", "b": "happy", "c": "sad", "d": "angry",
-              "e": "disgust", "f": "scared", "g": "surprised"}  # tcce/PPTVXNN.jpg's X
-CHOOSE, REPORT = range(1, 21), range(21, 31)  # TCCE performers
+CHOOSE, REPORT = range(1, 21), TCCE_CHECK  # TCCE performers
 TAUGHT = "\U0001F922"  # 🤢, taught from one disgust photo
 DRAWS = 20  # random choices of the calibration photos per performer
 MAX_FALSE = 0.05  # the taught face may take at most this share of a person's other faces
@@ -77,11 +75,10 @@ def tcce(model: Classifier) -> dict[int, list[tuple[str, np.ndarray, np.ndarray]
     names = [n for n in photo_names(TCCE, "tcce/") if len(Path(n).stem) == 7]
     with FaceFinder(model.spec) as finder:
         for n, img in zip(names, photos(TCCE, names)):
-            stem = Path(n).stem
             face = finder.prepare(img).face
             if face is not None:
                 p, f = model.run([face.crop])
-                out[int(stem[:2])].append((TCCE_FACES[stem[4]], p[0], f[0]))
+                out[tcce_performer(n)].append((tcce_expression(n), p[0], f[0]))
     return out
 
 

@@ -205,12 +205,20 @@ def with_ferplus(fer: Images, prefix: str = "fer:") -> Images:
     return Images(fer.x[keep], soft.argmax(1).astype(np.int64), [fer.names[i] for i in keep], soft)
 
 
+# TCCE's expression letter X of tcce/PPTVXNN.jpg: a neutral, b happy, c sad, d angry,
+# e disgusted, f fearful, g surprised; '0' marks the neutral photos of performers 12, 13, 18.
+TCCE_EXPRESSIONS = {"0": "neutral", "a": "neutral", "b": "happy", "c": "sad", "d": "angry",
+                    "e": "disgust", "f": "scared", "g": "surprised"}
+
+
+def tcce_expression(name: str) -> str | None:
+    """'tcce/PPTVXNN.jpg' → the expression acted, disgust included (a taught face's data)."""
+    return TCCE_EXPRESSIONS.get(name.split("/")[-1][4])
+
+
 def tcce_label(name: str, disgust_as_angry: bool = True) -> str | None:
-    """'tcce/PPTVXNN.jpg' → our class of expression X (a neutral, b happy, c sad, d angry,
-    e disgusted, f fearful, g surprised; '0' the neutral photos of performers 12, 13, 18)."""
-    x = name.split("/")[-1][4]
-    cls = {"0": "neutral", "a": "neutral", "b": "happy", "c": "sad", "d": "angry",
-           "e": "disgust", "f": "scared", "g": "surprised"}.get(x)
+    """'tcce/PPTVXNN.jpg' → our class of the expression acted (disgust: angry, or None)."""
+    cls = tcce_expression(name)
     if cls == "disgust":
         return "angry" if disgust_as_angry else None
     return cls

@@ -164,11 +164,15 @@ def load_checkpoint(path: Path) -> tuple[nn.Module, InputSpec, dict]:
     return net, spec, ck
 
 
+def _member_net(member: dict) -> tuple[nn.Module, InputSpec]:
+    """One packed network of models/expression.pt (int8 kernels with scales) → fp32 network."""
+    return _net(unpack(member["model"], member["scales"]), member["config"])
+
+
 def load_shipped(path: Path = EXPRESSION_MODEL.with_suffix(".pt")) -> tuple[nn.Module, InputSpec]:
     """models/expression.pt → the same probabilities as models/expression.onnx, in torch."""
     ck = torch.load(path, map_location="cpu")
-    nets, specs = zip(*(_net(unpack(m["model"], m["scales"]), m["config"])
-                        for m in ck["members"]))
+    nets, specs = zip(*(_member_net(m) for m in ck["members"]))
     return (Probabilities(list(nets), ck["flip"]).eval(),
             replace(specs[0], crop_scale=ck.get("crop_scale", InputSpec.crop_scale)))
 
@@ -177,8 +181,7 @@ def shipped_member(n: int, path: Path = EXPRESSION_MODEL.with_suffix(".pt")) -> 
     """Network n of the shipped ensemble, as load_checkpoint gives a run's: a new ensemble may
     keep a shipped member beside a fine-tuned one (its int8 kernels pack back unchanged)."""
     m = torch.load(path, map_location="cpu")["members"][n]
-    net, spec = _net(unpack(m["model"], m["scales"]), m["config"])
-    return net, spec, {"config": m["config"], "state": {"history": []}}
+    return *_member_net(m), {"config": m["config"], "state": {"history": []}}
 
 
 def main(argv: list[str] | None = None) -> None:
