@@ -20,8 +20,13 @@ RUN_DEBS := xdotool xclip wtype wl-clipboard gir1.2-gtk-3.0 gir1.2-ayatanaappind
 # session (sway) with a Wayland text field (foot); GNOME's shortcut schema, to run the
 # gsettings line `doctor` gives under Wayland.
 TEST_DEBS := $(RUN_DEBS) xvfb xsel trayer dunst dbus dbus-x11 x11-utils python3-tk chromium \
-             sway foot libglib2.0-bin gnome-settings-daemon-common
+             sway foot libglib2.0-bin gnome-settings-daemon-common debootstrap
 ARGS ?=
+# The Python .venv/ has, or will be made with.
+PY = $$(test -x $(VENV)/bin/python && echo $(VENV)/bin/python || PYTHON='$(PYTHON)' bash tools/find-python.sh $(PREFER))
+# PyGObject and pycairo (the [tray-gtk] extra) compile against that Python's headers:
+# Debian's python3.X-dev where it lacks them (a pyenv or deadsnakes Python has its own).
+HEADERS = $$($(PY) -c 'import os, sys, sysconfig; h = os.path.join(sysconfig.get_paths()["include"], "Python.h"); print("" if os.path.exists(h) else "python%d.%d-dev" % sys.version_info[:2])')
 
 .PHONY: run test python debs-run debs-test clean
 
@@ -37,10 +42,10 @@ python:
 	@test -x $(VENV)/bin/python || PYTHON='$(PYTHON)' bash tools/find-python.sh $(PREFER) >/dev/null
 
 debs-run: python
-	@bash tools/apt-ensure.sh $(RUN_DEBS)
+	@bash tools/apt-ensure.sh $(RUN_DEBS) $(HEADERS)
 
 debs-test: python
-	@bash tools/apt-ensure.sh $(TEST_DEBS)
+	@bash tools/apt-ensure.sh $(TEST_DEBS) $(HEADERS)
 
 $(VENV)/bin/pip:
 	py=$$(PYTHON='$(PYTHON)' bash tools/find-python.sh $(PREFER)) && "$$py" -m venv $(VENV)

@@ -97,6 +97,20 @@ def check_model(path: Path) -> Check:
     return Check(name, True, f"{path.name} ({', '.join(model.classes)})")
 
 
+def check_face_model() -> Check:
+    """The Face Landmarker task file: the one we ship (its hash), and MediaPipe can run it."""
+    from face2emoji_tray.face import LANDMARKER, FaceFinder, InputSpec
+
+    try:
+        FaceFinder(InputSpec()).close()
+    except ModelError as exc:
+        return Check("model face", False, str(exc), hint=RESTORE)
+    except Exception as exc:  # MediaPipe's own refusal (RuntimeError, ValueError): one line
+        return Check("model face", False, f"{LANDMARKER.name}: MediaPipe cannot run it: "
+                     f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+    return Check("model face", True, f"{LANDMARKER.name} (MediaPipe Face Landmarker)")
+
+
 def check_display() -> Check:
     where = typers.desktop()
     if where == "none":
@@ -155,7 +169,7 @@ def check_typing() -> Check:
 
 def run(camera: int = 0) -> list[Check]:
     return [check_python(), *check_dependencies(), check_model(EXPRESSION_MODEL),
-            check_model(EYE_MODEL), check_display(), check_tray_host(), check_hotkey(),
+            check_model(EYE_MODEL), check_face_model(), check_display(), check_tray_host(), check_hotkey(),
             check_camera(camera), check_typing()]
 
 

@@ -1,13 +1,13 @@
 """Eye state and the wink rule.
 
-No dataset here has winks, so a wink is read from the eyes, with two cues measured on real
+No dataset here has winks, so a wink is read from the eyes, with cues measured on real
 winking photos (`python -m training.winks -v`):
 - a small CNN trained on CEW eye patches gives p(closed) per eye;
-- the face mesh, with mediapipe's refined eye landmarks, gives each eye's aspect ratio (EAR:
+- the face mesh (MediaPipe's 478 landmarks) gives each eye's aspect ratio (EAR:
   eyelid gap over eye width). Without the refinement the mesh hardly closes a winking eye
   (the two EARs stayed within 20% on most real winks); with it, the narrower eye's EAR is
   under half the wider one's on 19 of 21 real winks and on none of 30 open-eyed faces.
-A wink is either cue:
+A wink is any of three cues:
 - the eye model sees one eye closed and the other open (p(closed) differs by ≥ 0.85), or
 - the mesh sees one eye shut and the other open (the narrower eye's EAR under half the wider
   one's), the eye model does not call the open one closed (p(closed) < 0.8: it is unsure on
@@ -15,6 +15,12 @@ A wink is either cue:
   p(closed) ≥ 0.2 above the other's); an open eye the eye model doubts (p ≥ 0.5) must look
   clearly open to the mesh (EAR ≥ 0.25): on closed eyes the mesh sometimes leaves one lid half
   open (training.closure: both lids lowered 90% read as a wink on 7 of 102 faces, 2 with this).
+- MediaPipe's blendshapes see one eye blink and not the other (eyeBlink ≥ 0.3 against ≤ 0.15)
+  and the mesh agrees that eye is the narrower (EAR ratio under 0.6). With the Face
+  Landmarker's landmarks the first two cues found 18 of the 21 real winks; with this one 21
+  (Yale 11 → 12 of 15), still none of the open-eyed or shut-eyed dev and Yale photos, and
+  13 instead of 10 of the 884 FER2013 public_test smiles the stage measures (one frame each;
+  live, a wink must also be held).
 A blink, or a laugh that squeezes both eyes, closes both alike: the eye model calls both
 closed and the mesh sees no eye open beside a shut one; a broad smile narrows both alike;
 half-closed sleepy eyes are both closed to the eye model: none of them is a wink. Nor is a
@@ -34,9 +40,10 @@ teach their own wink instead (`PersonalWink`, kept in their profile): which eye 
 and how far their wink sits from their other faces on each cue.
 
 Both eyes shut (`Eyes.shut`, the 😴 rule; the smoother asks that they stay shut 1.5 s, far
-longer than a blink): the eye model calls both closed, p(closed) ≥ 0.85 on average (so each
-≥ 0.7), and the mesh sees neither eye clearly open (EAR < 0.25, as for the wink). Real shut
-eyes read 0.93–1.00 (winks/dev's sleeping and laughing photos, Yale's sleepy ones); a real
+longer than a blink): the eye model calls both closed, p(closed) ≥ 0.93 on average (so each
+≥ 0.86), and the mesh sees neither eye clearly open (EAR < 0.25, as for the wink). Real shut
+eyes read 0.93–1.00 (winks/dev's sleeping and laughing photos, Yale's sleepy ones; with the Face
+Landmarker's landmarks 0.85 read 12 of 102 synthetic look-downs as shut, 0.93 reads 7); a real
 downward gaze with the lids low (Yale's sad subject05) 0.74–0.80 and, live, an EAR as low as
 shut eyes': the threshold sits between them. A laugh also shuts both eyes: it is told apart by
 the expression model (happy ≥ 0.5) or the mouth (open by ≥ 0.15 of its width; on every
@@ -63,12 +70,15 @@ class WinkRule:
     lean: float = 0.2  # ...and the narrower eye's p(closed) at least this much above it;
     doubted: float = 0.5  # a wider eye the eye model doubts this much (p(closed) ≥ this)...
     open_ear: float = 0.25  # ...must look clearly open to the mesh (EAR ≥ this)
-    frontal: float = 0.65  # either cue: the eyes' widths within this ratio (not a turned head)
+    blink: float = 0.3  # the blendshapes' cue: one eye's eyeBlink at least this...
+    blink_open: float = 0.15  # ...the other's at most this...
+    blink_ear: float = 0.6  # ...and the blinking eye the narrower to the mesh (EAR ratio)
+    frontal: float = 0.65  # every cue: the eyes' widths within this ratio (not a turned head)
 
 
 @dataclass(frozen=True)
 class SleepRule:
-    closed: float = 0.85  # both eyes' mean p(closed) at least this...
+    closed: float = 0.93  # both eyes' mean p(closed) at least this...
     open_ear: float = 0.25  # ...while the mesh sees neither eye open (EAR under this);
     happy: float = 0.5  # but a face this happy to the expression model is laughing...
     mouth: float = 0.15  # ...and so is a mouth open this much (gap over width)
@@ -96,6 +106,7 @@ class Eyes:
     closed: tuple[float, float]  # p(closed), (left, right)
     openness: tuple[float, float]  # EAR, (left, right), from the refined face mesh
     widths: tuple[float, float] = (1.0, 1.0)  # corner to corner, (left, right)
+    blinks: tuple[float, float] | None = None  # MediaPipe's eyeBlinkLeft/Right, 0–1
 
     def frontal(self, rule: WinkRule = WinkRule()) -> bool:
         """False for a turned head: its far eye only looks narrower and less open."""
@@ -111,7 +122,7 @@ class Eyes:
 
     def shut(self, rule: SleepRule = SleepRule()) -> bool:
         """Both eyes closed to the eye model, and neither open to the mesh. Never a wink too:
-        each eye's p(closed) is then ≥ 0.7, and a wink needs one under 0.15, or one under 0.8
+        each eye's p(closed) is then ≥ 0.86, and a wink needs one under 0.15, or one under 0.8
         that the mesh sees clearly open."""
         return sum(self.closed) / 2 >= rule.closed and max(self.openness) < rule.open_ear
 
@@ -123,10 +134,19 @@ class Eyes:
             return True
         wide = 0 if self.openness[0] >= self.openness[1] else 1
         narrow = 1 - wide
-        return (self.openness[narrow] < rule.ear_ratio * self.openness[wide]
+        if (self.openness[narrow] < rule.ear_ratio * self.openness[wide]
                 and self.closed[wide] < rule.open_eye
                 and (self.closed[wide] < rule.doubted or self.openness[wide] >= rule.open_ear)
-                and self.closed[narrow] - self.closed[wide] >= rule.lean)
+                and self.closed[narrow] - self.closed[wide] >= rule.lean):
+            return True
+        return self.blinks is not None and self.blinking(narrow, rule)
+
+    def blinking(self, side: int, rule: WinkRule = WinkRule()) -> bool:
+        """The blendshapes' cue: eye `side` blinks and the other does not, and the mesh agrees
+        it is the narrower one."""
+        shut, other = self.blinks[side], self.blinks[1 - side]
+        return (shut >= rule.blink and other <= rule.blink_open
+                and self.openness[side] < rule.blink_ear * self.openness[1 - side])
 
 
 @dataclass(frozen=True)
@@ -212,5 +232,7 @@ class EyeReader:
         if face.eye_patches is None or face.eye_openness is None or face.eye_widths is None:
             return None
         p = self.model.probs(list(face.eye_patches))[:, self._closed]
+        blinks = None if face.blendshapes is None else (face.blendshapes["eyeBlinkLeft"],
+                                                        face.blendshapes["eyeBlinkRight"])
         return Eyes(closed=(float(p[0]), float(p[1])), openness=face.eye_openness,
-                    widths=face.eye_widths)
+                    widths=face.eye_widths, blinks=blinks)

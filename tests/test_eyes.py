@@ -135,7 +135,9 @@ def test_one_eyelid_lowered_on_a_real_face_is_a_wink_only_once_it_is_nearly_shut
 
         untouched, slight, shut = seen((0.0, 0.0)), seen((0.4, 0.0)), seen((1.0, 0.0))
     assert not untouched.is_wink() and max(untouched.closed) < 0.1  # resampling alone: open
-    assert not slight.is_wink() and slight.openness[0] < 0.8 * untouched.openness[0]
+    # the lid is seen lowered (the Face Landmarker's mesh follows this synthetic lid less than
+    # the old refined mesh did: 0.88 of the open EAR, was under 0.8), and it is no wink
+    assert not slight.is_wink() and slight.openness[0] < 0.9 * untouched.openness[0]
     assert shut.is_wink() and shut.closed[0] > 0.9 and shut.closed[1] < 0.1
 
 
@@ -171,3 +173,15 @@ def test_real_shut_eyes_read_as_sleepy_unless_laughing_and_open_eyes_never(recog
     yale = {n: label for c in sleepy.YALE_OPEN for n, label in labels(POSED, f"yale/{c}/").items()
             if n not in sleepy.SHUT_EYES}
     assert len(yale) == 133 and "sleepy" not in yale.values()
+
+
+def test_one_eye_blinking_to_the_blendshapes_is_a_wink_when_the_mesh_agrees():
+    """The third cue: eyeBlink high on one eye, low on the other, and that eye the narrower to
+    the mesh (a slight wink the eye model hardly leans on: winks/dev's DirtyBarbie photo)."""
+    slight = dict(closed=(0.24, 0.05), openness=(0.119, 0.280))
+    assert not Eyes(**slight).is_wink()  # the eye model and EAR cues alone miss it
+    assert Eyes(**slight, blinks=(0.39, 0.06)).is_wink()
+    assert not Eyes(**slight, blinks=(0.39, 0.25)).is_wink()  # the other eye blinks too
+    assert not Eyes(**slight, blinks=(0.06, 0.39)).is_wink()  # the mesh's wider eye blinks
+    assert not Eyes(closed=(0.24, 0.05), openness=(0.25, 0.28), blinks=(0.39, 0.06)).is_wink()
+    assert not Eyes(**slight, widths=(10.0, 30.0), blinks=(0.39, 0.06)).is_wink()  # turned head

@@ -62,7 +62,7 @@ def labelled(path: Path, prefix: str, label_of) -> list[tuple[str, str]]:
 
 def score(truth: list[str], predicted: list[str]) -> dict:
     t, p = np.array(truth), np.array(predicted)
-    per_class = {c: f"{int((p[t == c] == c).sum())}/{int((t == c).sum())}" for c in np.unique(t)}
+    per_class = {str(c): f"{int((p[t == c] == c).sum())}/{int((t == c).sum())}" for c in np.unique(t)}
     return {"accuracy": float((t == p).mean()), "correct": int((t == p).sum()), "images": len(t),
             "per_class": per_class}
 
