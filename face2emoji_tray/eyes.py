@@ -15,8 +15,9 @@ A wink is any of three cues:
   p(closed) ≥ 0.2 above the other's); an open eye the eye model doubts (p ≥ 0.5) must look
   clearly open to the mesh (EAR ≥ 0.25): on closed eyes the mesh sometimes leaves one lid half
   open (training.closure: both lids lowered 90% read as a wink on 7 of 102 faces, 2 with this).
-- MediaPipe's blendshapes see one eye blink and not the other (eyeBlink ≥ 0.3 against ≤ 0.15)
-  and the mesh agrees that eye is the narrower (EAR ratio under 0.6). With the Face
+- MediaPipe's blendshapes see one eye blink and not the other (eyeBlink ≥ 0.3 against ≤ 0.15),
+  the mesh agrees that eye is the narrower (EAR ratio under 0.6) and the eye model does not
+  call the other closed (p(closed) < 0.8). With the Face
   Landmarker's landmarks the first two cues found 18 of the 21 real winks; with this one 21
   (Yale 11 → 12 of 15), still none of the open-eyed or shut-eyed dev and Yale photos, and
   13 instead of 10 of the 884 FER2013 public_test smiles the stage measures (one frame each;
@@ -142,11 +143,12 @@ class Eyes:
         return self.blinks is not None and self.blinking(narrow, rule)
 
     def blinking(self, side: int, rule: WinkRule = WinkRule()) -> bool:
-        """The blendshapes' cue: eye `side` blinks and the other does not, and the mesh agrees
-        it is the narrower one."""
+        """The blendshapes' cue: eye `side` blinks and the other does not, the mesh agrees it
+        is the narrower one, and the eye model does not call the other closed."""
         shut, other = self.blinks[side], self.blinks[1 - side]
         return (shut >= rule.blink and other <= rule.blink_open
-                and self.openness[side] < rule.blink_ear * self.openness[1 - side])
+                and self.openness[side] < rule.blink_ear * self.openness[1 - side]
+                and self.closed[1 - side] < rule.open_eye)
 
 
 @dataclass(frozen=True)

@@ -185,3 +185,5 @@ def test_one_eye_blinking_to_the_blendshapes_is_a_wink_when_the_mesh_agrees():
     assert not Eyes(**slight, blinks=(0.06, 0.39)).is_wink()  # the mesh's wider eye blinks
     assert not Eyes(closed=(0.24, 0.05), openness=(0.25, 0.28), blinks=(0.39, 0.06)).is_wink()
     assert not Eyes(**slight, widths=(10.0, 30.0), blinks=(0.39, 0.06)).is_wink()  # turned head
+    # the eye model calls the other eye closed: both shut, whatever the blendshapes say
+    assert not Eyes(closed=(0.99, 0.9), openness=(0.05, 0.1), blinks=(0.6, 0.1)).is_wink()
