@@ -40,7 +40,11 @@ import errno
 import json
 import os
 import stat
+import tempfile
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -55,6 +59,11 @@ from face2emoji_tray.eyes import Eyes, PersonalWink
 
 if TYPE_CHECKING:
     from face2emoji_tray.classifier import Classifier
+
+try:
+    import fcntl
+except ImportError:  # Windows: saves in two processes at once are not kept apart there
+    fcntl = None
 
 FORMAT = 2  # 2: taught faces; a format 1 file (none) still loads
 FORMATS = (1, 2)
@@ -355,11 +364,37 @@ def load_default(model: "Classifier") -> tuple[Profile | None, str]:
         return None, str(exc)
 
 
+_SAVING = threading.Lock()  # this process's saves, one at a time (_saving)
+
+
+@contextmanager
+def _saving(folder: Path) -> Iterator[None]:
+    """Held around setting aside, writing and replacing the profile in `folder`: by this
+    process's threads one at a time and, where the platform has flock, by one process at a
+    time (the page's Save and `calibrate` may write at once). Otherwise two saves each find a
+    damaged file and both move it, and one fails after the other's faces are on disk."""
+    with _SAVING:
+        if fcntl is None:
+            yield
+            return
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # and the lock with it
+
+
 def set_aside(path: Path) -> Path | None:
     """Move a file at `path` that is not a readable profile (damaged, too large, a symbolic
     link, a FIFO…) beside it as <name>.broken-<time>, so that saving replaces it without
     losing it; the name it now has, or None when there was nothing to keep."""
     path = Path(path)
+    with _saving(path.parent):
+        return _set_aside(path)
+
+
+def _set_aside(path: Path) -> Path | None:
     if not os.path.lexists(path):
         return None
     try:
@@ -372,18 +407,24 @@ def set_aside(path: Path) -> Path | None:
 
 
 def save(profile: Profile, path: Path) -> Path:
-    """Write atomically with mode 0600 (it describes a person's face). A file at `path` that
-    is not a readable profile is kept beside it (set_aside), never overwritten."""
+    """Write atomically with mode 0600 (it describes a person's face): a temporary file of its
+    own in the same folder (mkstemp: a new name, never a link someone left there), then
+    replaced in one step. A file at `path` that is not a readable profile is kept beside it
+    (set_aside), never overwritten. Saves at once take turns (_saving)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    set_aside(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.unlink(missing_ok=True)  # O_EXCL: never write through a link someone left there
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0),
-                 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(profile.to_json(), f)
-    os.replace(tmp, path)
+    with _saving(path.parent):
+        _set_aside(path)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(profile.to_json(), f)
+                f.flush()
+                os.fsync(f.fileno())  # the bytes are on disk before the name points at them
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
     return path
 
 
