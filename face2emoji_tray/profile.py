@@ -54,7 +54,7 @@ import numpy as np
 import platformdirs
 
 from face2emoji_tray.classifier import EYE_MODEL, file_sha256
-from face2emoji_tray.emoji import FACE_CLASSES, RESERVED, name_problem
+from face2emoji_tray.emoji import FACE_CLASSES, name_problem, nfc, text_problem
 from face2emoji_tray.eyes import Eyes, PersonalWink
 
 if TYPE_CHECKING:
@@ -117,11 +117,14 @@ def _mean_direction(features: list[np.ndarray]) -> np.ndarray:
     return _unit(np.mean([_unit(f) for f in features], axis=0))
 
 
-def _name_checked(name: str) -> str:
-    """A taught face's name, or ValueError in one line."""
-    why = name_problem(name) or (f"{name!r} is built in" if name in RESERVED else "")
-    if why:
+def _taught_checked(name: str, emoji: str) -> str:
+    """A taught face's name (NFC: emoji.nfc), checked with what it types; ValueError in one
+    line otherwise."""
+    name = nfc(name)
+    if why := name_problem(name):
         raise ValueError(f"a taught face with {why}")
+    if why := text_problem(emoji):
+        raise ValueError(f"a taught face that types {why}")
     return name
 
 
@@ -142,11 +145,14 @@ class Profile:
         """Per face, its features (any number ≥ 1) → one prototype each: a model class is a
         built-in face, any other name a taught one (typing `emoji[name]`, else the name);
         with the frames' eye readings, the wink (`eyes["wink"]`) against all the other faces.
-        A bad taught name raises ValueError."""
+        A bad taught name or emoji raises ValueError."""
         protos = {c: _mean_direction(fs) for c, fs in features.items()
                   if fs and c in FACE_CLASSES}
-        taught = {_name_checked(n): Taught(_mean_direction(fs), (emoji or {}).get(n, n), len(fs))
-                  for n, fs in features.items() if fs and n not in FACE_CLASSES and n != WINK}
+        taught = {}
+        for name, fs in features.items():
+            if fs and name not in FACE_CLASSES and name != WINK:
+                text = (emoji or {}).get(name, name)
+                taught[_taught_checked(name, text)] = Taught(_mean_direction(fs), text, len(fs))
         if len(taught) > MAX_TAUGHT:
             raise ValueError(f"{len(taught)} taught faces (at most {MAX_TAUGHT})")
         made = cls(model_sha256, protos, {c: len(features[c]) for c in protos}, taught=taught)
@@ -260,11 +266,12 @@ class Profile:
 
 
 def typed(name: str, settings: dict[str, str], mine: Profile | None) -> str:
-    """What a face types: the settings' [emoji] entry for it, else a taught face's own emoji,
-    else its name (a folder `🤢/` types 🤢)."""
+    """What a face types: the settings' [emoji] entry for it, else the emoji of a taught face
+    of `mine` (its name when none was given: a folder `🤢/` types 🤢); nothing ("") for a
+    name that is neither, as a face of a profile no longer in use."""
     if name in settings:
         return settings[name]
-    return mine.taught[name].emoji if mine is not None and name in mine.taught else name
+    return mine.taught[name].emoji if mine is not None and name in mine.taught else ""
 
 
 def _softmax(sims: np.ndarray) -> np.ndarray:
@@ -286,14 +293,14 @@ def _taught_from_json(entries: dict) -> dict[str, Taught]:
     if not isinstance(entries, dict) or len(entries) > MAX_TAUGHT:
         raise ValueError(f"taught faces that are not a table of at most {MAX_TAUGHT}")
     out = {}
-    for name, entry in entries.items():
-        emoji = entry["emoji"]
-        if why := name_problem(emoji):
-            raise ValueError(f"taught face {name!r} types {why}")
+    for key, entry in entries.items():
+        name = _taught_checked(key, entry["emoji"])
+        if name in out:
+            raise ValueError(f"two taught faces named {name!r}")
         photos = int(entry["photos"])
         if photos < 1:
             raise ValueError(f"taught face {name!r} from {photos} photos")
-        out[_name_checked(name)] = Taught(_from_b64(entry["prototype"]), emoji, photos)
+        out[name] = Taught(_from_b64(entry["prototype"]), entry["emoji"], photos)
     return out
 
 
