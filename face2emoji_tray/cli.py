@@ -15,6 +15,7 @@ preview's port taken by another program; 2 bad usage; 3 a model file is missing 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -87,8 +88,11 @@ def cmd_predict(args: argparse.Namespace) -> int:
         label = reading.label()
         emoji = None if label is None else typed(label, settings, recognizer.profile)
         if args.json:
+            pose = None if reading.pose is None else dataclasses.asdict(reading.pose)
             print(json.dumps({"path": str(path), "label": label, "emoji": emoji,
-                              "probs": reading.probs, "faces": reading.faces}, ensure_ascii=False))
+                              "probs": reading.probs, "faces": reading.faces,
+                              "blendshapes": reading.blendshapes, "pose": pose},
+                             ensure_ascii=False))
         elif label is None:
             print(f"{path}: no face found" + (f" ({reading.note})" if reading.note else ""))
         else:
