@@ -397,6 +397,8 @@ def set_aside(path: Path) -> Path | None:
     link, a FIFO…) beside it as <name>.broken-<time>, so that saving replaces it without
     losing it; the name it now has, or None when there was nothing to keep."""
     path = Path(path)
+    if not os.path.lexists(path):  # nothing to keep (its folder may not be there either)
+        return None
     with _saving(path.parent):
         return _set_aside(path)
 
