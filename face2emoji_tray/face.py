@@ -263,6 +263,25 @@ def native_stderr_to_log() -> Iterator[None]:
                 log.debug("mediapipe: %s", line)
 
 
+def offline_options(model: bytes):
+    """MediaPipe's BaseOptions for a model held in memory, with its network use cut.
+
+    mediapipe 1.x's native library uploads usage metrics (not frames: which task, host,
+    versions, timings) to Google's play.googleapis.com over HTTPS with libcurl, checking the
+    server against the certificate bundle the options name (certifi's). Naming one with no
+    certificates (the null device) leaves it no server it may trust, so no metrics leave the
+    machine; the name is still looked up (DNS). mediapipe 0.10.21, used before, sent none."""
+    from mediapipe.tasks.python import BaseOptions
+
+    class Offline(BaseOptions):
+        def to_ctypes(self):
+            options = super().to_ctypes()
+            options.ca_bundle_path = os.devnull.encode()
+            return options
+
+    return Offline(model_asset_buffer=model)
+
+
 def _boxes(faces: list) -> np.ndarray:
     """(N, 4) x0, y0, x1, y1 of each face's landmarks, in the image's normalised units."""
     pts = [np.array([(p.x, p.y) for p in face]) for face in faces]
@@ -306,11 +325,11 @@ class FaceFinder:
         self._task = self._make()
 
     def _make(self):
-        from mediapipe.tasks.python import BaseOptions, vision  # heavy: only when needed
+        from mediapipe.tasks.python import vision  # heavy: only when needed
 
         mode = vision.RunningMode.VIDEO if self.video else vision.RunningMode.IMAGE
         options = vision.FaceLandmarkerOptions(
-            base_options=BaseOptions(model_asset_buffer=self._model), running_mode=mode,
+            base_options=offline_options(self._model), running_mode=mode,
             num_faces=MAX_FACES, output_face_blendshapes=True,
             min_face_presence_confidence=FOLLOWED_PRESENCE if self.video else 0.5,
             output_facial_transformation_matrixes=True)

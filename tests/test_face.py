@@ -166,3 +166,15 @@ def test_a_damaged_face_model_is_refused_in_one_line_naming_the_file(tmp_path, d
     with pytest.raises(ModelError, match=f"^{path}: ") as err:
         FaceFinder(SPEC, model=path)
     assert "\n" not in str(err.value)
+
+
+def test_mediapipe_is_given_no_certificate_it_could_send_metrics_with():
+    """mediapipe 1.x uploads usage metrics over HTTPS, trusting the certificate bundle its
+    options name: ours name none (the null device), so nothing can be sent."""
+    import os
+
+    from face2emoji_tray.face import offline_options
+
+    sent = offline_options(b"model bytes").to_ctypes()
+    assert sent.ca_bundle_path == os.devnull.encode()
+    assert sent.model_asset_buffer == b"model bytes"
