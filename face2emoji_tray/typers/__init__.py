@@ -126,11 +126,11 @@ class Chain:
         self.typers = typers
 
     def type(self, text: str) -> str:
-        """Type `text`, all of it once or none of it; the name of the backend that did, or
-        TypingError with every failure. Availability is checked only as far down the order as
+        """Type `text` once; the name of the backend that did, or TypingError with every
+        failure. Availability is checked only as far down the order as
         a press gets (the clipboard's check reads the clipboard)."""
         if why := text_problem(text):
-            raise TypingError(f"not typed: {why}")
+            raise TypingError(f"cannot type {why}")
         failures: list[str] = []
         for typer in self.typers:
             if not typer.supported():
