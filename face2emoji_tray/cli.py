@@ -124,17 +124,14 @@ def faces_in(folder: Path, classes: tuple[str, ...]) -> list[tuple[Path, str]]:
     the wink, or any other name: a taught face of that name. Other built-in names and names
     that cannot be a face's are reported and skipped."""
     from face2emoji_tray import images
-    from face2emoji_tray.emoji import RESERVED, name_problem, our_class
+    from face2emoji_tray.emoji import name_problem, nfc, our_class
     from face2emoji_tray.profile import WINK
 
     out = []
     for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
-        face = our_class(sub.name) or sub.name
-        if why := name_problem(face):  # the name itself may hold control characters
-            print(f"skipping a folder: {why}", file=sys.stderr)
-            continue
-        if face in RESERVED and face not in (*classes, WINK):
-            print(f"skipping {sub.name}/: built in, not taught from photos", file=sys.stderr)
+        face = our_class(sub.name) or nfc(sub.name)
+        if face not in (*classes, WINK) and (why := name_problem(face)):
+            print(f"skipping a folder: {why}", file=sys.stderr)  # the name may hold keys
             continue
         out += [(f, face) for f in images.walk([sub])]
     return out

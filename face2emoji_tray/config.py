@@ -17,7 +17,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10: the same parser from PyPI (setup.cfg installs it)
     import tomli as tomllib
 
-from face2emoji_tray.emoji import CLASSES, DEFAULT_EMOJI, name_problem
+from face2emoji_tray.emoji import CLASSES, DEFAULT_EMOJI, name_problem, nfc, shown, text_problem
 
 APP = "face2emoji"
 CONFIG_FILE = Path(platformdirs.user_config_dir(APP)) / "config.toml"
@@ -61,20 +61,25 @@ def _check(name: str, value, default) -> str | None:
         return "'threshold' must be between 0 and 1"
     if name in ("camera", "web_port") and value < 0:
         return f"'{name}' must not be negative"
+    if name == "fallback" and value and (why := text_problem(value)):
+        return f"'fallback' cannot be typed: {why}"
     return None
 
 
 def _emoji(table, problems: list[str]) -> dict[str, str]:
-    """Per class, and per taught face by its name (profile.py), the text it types."""
+    """Per class, and per taught face by its name (profile.py), the text it types; an entry
+    that cannot be typed (emoji.text_problem) is named and the class keeps its default."""
     out = dict(DEFAULT_EMOJI)
-    for cls, text in table.items():
-        if cls not in CLASSES and (why := name_problem(cls)):
-            problems.append(f"[emoji] {cls!r} names no class ({', '.join(CLASSES)}) and cannot "
-                            f"name a taught face: {why}")
-        elif not isinstance(text, str) or not text:
-            problems.append(f"[emoji] {cls} should be a non-empty string")
+    for key, text in table.items():
+        name = nfc(key)
+        if name not in CLASSES and (why := name_problem(name)):
+            problems.append(f"[emoji] {shown(key)} names no class ({', '.join(CLASSES)}) and "
+                            f"cannot name a taught face: {why}")
+        elif why := text_problem(text):
+            keeps = "using the default" if name in CLASSES else "ignored"
+            problems.append(f"[emoji] {shown(name)} cannot be typed: {why}; {keeps}")
         else:
-            out[cls] = text
+            out[name] = text
     return out
 
 

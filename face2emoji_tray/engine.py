@@ -23,7 +23,7 @@ import numpy as np
 from face2emoji_tray.camera import Backoff, CameraError, FrameReader, Source
 from face2emoji_tray.config import Config
 from face2emoji_tray.face import FaceError
-from face2emoji_tray.profile import Watcher, typed
+from face2emoji_tray.profile import Profile, Watcher, typed
 from face2emoji_tray.recognizer import Reading, Recognizer
 from face2emoji_tray.smoother import EXPRESSION, Smoother, State
 
@@ -114,7 +114,8 @@ class Engine:
         self._on_change = on_change or (lambda status: None)
         self._smoother = Smoother(config.window, config.threshold, wink_hold=config.wink_hold,
                                   sleep_hold=config.sleep_hold)
-        self._lock = threading.Lock()  # the state that status() reads
+        self._lock = threading.Lock()  # the state that status() and emoji_now() read
+        self._mine: Profile | None = None  # the profile the smoother's frames were read with
         self._wish = Wish()  # watch, pause or stop: what the loop brings the camera to
         self._problem = ""
         self._published: str | None = None
@@ -138,17 +139,21 @@ class Engine:
 
     # --- reading (any thread) ---
     def status(self) -> Status:
+        return self._now()[0]
+
+    def _now(self) -> tuple[Status, Profile | None]:
+        """The status and the profile its frames were read with, in one step: a taught face
+        is typed with the profile it came from, never with one that has replaced it."""
         with self._lock:
             state = self._smoother.state(time.monotonic())
             note = self._profiles.note if self._profiles is not None else ""
-            return Status(state, self._problem, self.paused, note)
+            return Status(state, self._problem, self.paused, note), self._mine
 
     def emoji_now(self) -> tuple[str, str]:
         """(text to type, why): the current emoji, else the configured fallback ("" = none)."""
-        status = self.status()
+        status, mine = self._now()
         if status.paused or status.problem or status.state.kind != EXPRESSION:
             return self.config.fallback, status.describe()
-        mine = self._recognizer.profile if self._recognizer is not None else None
         return typed(status.state.label, self.config.emoji, mine), status.describe()
 
     # --- the thread ---
@@ -230,8 +235,7 @@ class Engine:
     def _read(self, recognizer: Recognizer, frame: np.ndarray) -> Reading:
         """The frame's reading. After an unexpected error the recognizer is made afresh for
         the retry: a mediapipe graph that failed may stay broken."""
-        if self._profiles is not None:
-            recognizer.profile = self._profiles.current()
+        self._use_profile(recognizer)
         try:
             return recognizer.read(frame)
         except FaceError:
@@ -239,6 +243,17 @@ class Engine:
         except Exception as exc:
             self._drop_recognizer()
             raise StageError(f"the face or expression stage failed ({one_line(exc)})") from exc
+
+    def _use_profile(self, recognizer: Recognizer) -> None:
+        """The user's profile as the file is now, for this frame. When it is another than the
+        last frames were read with (saved, replaced or forgotten), the smoother starts afresh:
+        those frames may name taught faces the new one does not have."""
+        mine = self._profiles.current() if self._profiles is not None else recognizer.profile
+        if mine is not self._mine:
+            with self._lock:
+                self._mine = mine
+                self._smoother.reset()
+        recognizer.profile = mine
 
     def _drop_recognizer(self) -> None:
         recognizer, self._recognizer = self._recognizer, None

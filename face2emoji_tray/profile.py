@@ -40,7 +40,11 @@ import errno
 import json
 import os
 import stat
+import tempfile
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -50,11 +54,16 @@ import numpy as np
 import platformdirs
 
 from face2emoji_tray.classifier import EYE_MODEL, file_sha256
-from face2emoji_tray.emoji import FACE_CLASSES, RESERVED, name_problem
+from face2emoji_tray.emoji import FACE_CLASSES, name_problem, nfc, text_problem
 from face2emoji_tray.eyes import Eyes, PersonalWink
 
 if TYPE_CHECKING:
     from face2emoji_tray.classifier import Classifier
+
+try:
+    import fcntl
+except ImportError:  # Windows: saves in two processes at once are not kept apart there
+    fcntl = None
 
 FORMAT = 2  # 2: taught faces; a format 1 file (none) still loads
 FORMATS = (1, 2)
@@ -108,11 +117,14 @@ def _mean_direction(features: list[np.ndarray]) -> np.ndarray:
     return _unit(np.mean([_unit(f) for f in features], axis=0))
 
 
-def _name_checked(name: str) -> str:
-    """A taught face's name, or ValueError in one line."""
-    why = name_problem(name) or (f"{name!r} is built in" if name in RESERVED else "")
-    if why:
+def _taught_checked(name: str, emoji: str) -> str:
+    """A taught face's name (NFC: emoji.nfc), checked with what it types; ValueError in one
+    line otherwise."""
+    name = nfc(name)
+    if why := name_problem(name):
         raise ValueError(f"a taught face with {why}")
+    if why := text_problem(emoji):
+        raise ValueError(f"a taught face that types {why}")
     return name
 
 
@@ -133,11 +145,14 @@ class Profile:
         """Per face, its features (any number ≥ 1) → one prototype each: a model class is a
         built-in face, any other name a taught one (typing `emoji[name]`, else the name);
         with the frames' eye readings, the wink (`eyes["wink"]`) against all the other faces.
-        A bad taught name raises ValueError."""
+        A bad taught name or emoji raises ValueError."""
         protos = {c: _mean_direction(fs) for c, fs in features.items()
                   if fs and c in FACE_CLASSES}
-        taught = {_name_checked(n): Taught(_mean_direction(fs), (emoji or {}).get(n, n), len(fs))
-                  for n, fs in features.items() if fs and n not in FACE_CLASSES and n != WINK}
+        taught = {}
+        for name, fs in features.items():
+            if fs and name not in FACE_CLASSES and name != WINK:
+                text = (emoji or {}).get(name, name)
+                taught[_taught_checked(name, text)] = Taught(_mean_direction(fs), text, len(fs))
         if len(taught) > MAX_TAUGHT:
             raise ValueError(f"{len(taught)} taught faces (at most {MAX_TAUGHT})")
         made = cls(model_sha256, protos, {c: len(features[c]) for c in protos}, taught=taught)
@@ -251,11 +266,12 @@ class Profile:
 
 
 def typed(name: str, settings: dict[str, str], mine: Profile | None) -> str:
-    """What a face types: the settings' [emoji] entry for it, else a taught face's own emoji,
-    else its name (a folder `🤢/` types 🤢)."""
+    """What a face types: the settings' [emoji] entry for it, else the emoji of a taught face
+    of `mine` (its name when none was given: a folder `🤢/` types 🤢); nothing ("") for a
+    name that is neither, as a face of a profile no longer in use."""
     if name in settings:
         return settings[name]
-    return mine.taught[name].emoji if mine is not None and name in mine.taught else name
+    return mine.taught[name].emoji if mine is not None and name in mine.taught else ""
 
 
 def _softmax(sims: np.ndarray) -> np.ndarray:
@@ -277,14 +293,14 @@ def _taught_from_json(entries: dict) -> dict[str, Taught]:
     if not isinstance(entries, dict) or len(entries) > MAX_TAUGHT:
         raise ValueError(f"taught faces that are not a table of at most {MAX_TAUGHT}")
     out = {}
-    for name, entry in entries.items():
-        emoji = entry["emoji"]
-        if why := name_problem(emoji):
-            raise ValueError(f"taught face {name!r} types {why}")
+    for key, entry in entries.items():
+        name = _taught_checked(key, entry["emoji"])
+        if name in out:
+            raise ValueError(f"two taught faces named {name!r}")
         photos = int(entry["photos"])
         if photos < 1:
             raise ValueError(f"taught face {name!r} from {photos} photos")
-        out[_name_checked(name)] = Taught(_from_b64(entry["prototype"]), emoji, photos)
+        out[name] = Taught(_from_b64(entry["prototype"]), entry["emoji"], photos)
     return out
 
 
@@ -355,11 +371,39 @@ def load_default(model: "Classifier") -> tuple[Profile | None, str]:
         return None, str(exc)
 
 
+_SAVING = threading.Lock()  # this process's saves, one at a time (_saving)
+
+
+@contextmanager
+def _saving(folder: Path) -> Iterator[None]:
+    """Held around setting aside, writing and replacing the profile in `folder`: by this
+    process's threads one at a time and, where the platform has flock, by one process at a
+    time (the page's Save and `calibrate` may write at once). Otherwise two saves each find a
+    damaged file and both move it, and one fails after the other's faces are on disk."""
+    with _SAVING:
+        if fcntl is None:
+            yield
+            return
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # and the lock with it
+
+
 def set_aside(path: Path) -> Path | None:
     """Move a file at `path` that is not a readable profile (damaged, too large, a symbolic
     link, a FIFO…) beside it as <name>.broken-<time>, so that saving replaces it without
     losing it; the name it now has, or None when there was nothing to keep."""
     path = Path(path)
+    if not os.path.lexists(path):  # nothing to keep (its folder may not be there either)
+        return None
+    with _saving(path.parent):
+        return _set_aside(path)
+
+
+def _set_aside(path: Path) -> Path | None:
     if not os.path.lexists(path):
         return None
     try:
@@ -372,18 +416,24 @@ def set_aside(path: Path) -> Path | None:
 
 
 def save(profile: Profile, path: Path) -> Path:
-    """Write atomically with mode 0600 (it describes a person's face). A file at `path` that
-    is not a readable profile is kept beside it (set_aside), never overwritten."""
+    """Write atomically with mode 0600 (it describes a person's face): a temporary file of its
+    own in the same folder (mkstemp: a new name, never a link someone left there), then
+    replaced in one step. A file at `path` that is not a readable profile is kept beside it
+    (set_aside), never overwritten. Saves at once take turns (_saving)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    set_aside(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.unlink(missing_ok=True)  # O_EXCL: never write through a link someone left there
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0),
-                 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(profile.to_json(), f)
-    os.replace(tmp, path)
+    with _saving(path.parent):
+        _set_aside(path)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(profile.to_json(), f)
+                f.flush()
+                os.fsync(f.fileno())  # the bytes are on disk before the name points at them
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
     return path
 
 

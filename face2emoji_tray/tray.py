@@ -16,6 +16,7 @@ from pathlib import Path
 from PIL import Image
 
 from face2emoji_tray import profile
+from face2emoji_tray.emoji import CLASSES
 from face2emoji_tray.engine import Status
 from face2emoji_tray.shipped import shipped_dir
 from face2emoji_tray.smoother import EXPRESSION, NO_FACE
@@ -32,16 +33,19 @@ class TrayError(RuntimeError):
 
 @lru_cache(maxsize=None)
 def icon_image(name: str) -> Image.Image:
+    """One of the shipped icons: a class's or a state's (image_name), never a path."""
     return Image.open(ASSETS / f"{name}.png").convert("RGBA")
 
 
 def image_name(status: Status, problems: list[str]) -> str:
+    """The icon for `status`: chosen from the names shipped, never made from a label (a taught
+    face's name is the person's text: it has no icon of its own and shows "unsure")."""
     if status.paused:
         return "paused"
     if status.problem or problems:
         return "problem"
-    if status.state.kind == EXPRESSION:  # a taught face has no icon of its own
-        return status.state.label if (ASSETS / f"{status.state.label}.png").exists() else "unsure"
+    if status.state.kind == EXPRESSION:
+        return status.state.label if status.state.label in CLASSES else "unsure"
     return "no_face" if status.state.kind == NO_FACE else "unsure"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shlex
 import signal
 import socket
@@ -175,6 +176,37 @@ def test_a_backend_that_fails_at_run_time_hands_over_to_the_next(desktop_env, mo
     with pytest.raises(typers.TypingError, match=r"^broken: .* failed \(Compositor .*\); "
                                                  r"recorder: recorder-tool failed \(no seat\)$"):
         chain.type("😢")
+
+
+class Slow(ToolTyper):
+    """A real tool that types (writes slow.txt) and then hangs, as xdotool does on a loaded or
+    stuck X server."""
+
+    name, where, command = "slow", "x11", ("slow-tool",)
+
+
+def test_a_backend_that_ran_past_its_time_is_not_followed_by_the_next(desktop_env, monkeypatch,
+                                                                      tmp_path):
+    """It may have typed part or all of the text: the next backend would type it again."""
+    monkeypatch.setenv("DISPLAY", ":42")
+    desktop_env("slow-tool", script='printf %s "$2" > "${0%/*}/slow.txt"; exec /bin/sleep 30')
+    desktop_env("recorder-tool", script='printf %s "$2" > "${0%/*}/typed.txt"')
+    with pytest.raises(typers.TypingError, match=r"^slow: slow-tool did not finish in 5 s "
+                                                 r"\(stopped; part of the text may be typed"):
+        typers.Chain([Slow(), Recorder()]).type("😀")
+    assert (tmp_path / "bin" / "slow.txt").read_text(encoding="utf-8") == "😀"
+    assert not (tmp_path / "bin" / "typed.txt").exists()  # typed once, not twice
+
+
+def test_no_backend_is_given_a_text_that_would_press_keys(desktop_env, monkeypatch, tmp_path):
+    monkeypatch.setenv("DISPLAY", ":42")
+    desktop_env("recorder-tool", script='printf %s "$2" > "${0%/*}/typed.txt"')
+    for text, why in (("touch ~/pwned\n", "a text with U+000A (a control character)"),
+                      ("\u202e😀", "a text with U+202E (an invisible format character)"),
+                      ("😀" * 33, "a text of 33 characters (at most 32)")):
+        with pytest.raises(typers.TypingError, match=rf"^cannot type {re.escape(why)}$"):
+            typers.Chain([Recorder()]).type(text)
+    assert not (tmp_path / "bin" / "typed.txt").exists()
 
 
 def test_doctor_names_the_chain_and_the_backend_used_first(desktop_env, monkeypatch):

@@ -309,7 +309,7 @@ def predictions(*args: str) -> dict[str, tuple[str, str]]:
 def test_a_folder_that_is_no_class_teaches_a_face_that_types_its_name(taught):
     path, done, others = taught
     assert f"{FAMILY}: 1 photo, taught: types {FAMILY}" in done.stdout.splitlines()
-    assert "skipping sleepy/: built in" in done.stderr
+    assert "skipping a folder: 'sleepy' is built in" in done.stderr
     got = predictions("--profile", str(path), *map(str, others))
     assert {got[s] for s in DISGUST_OTHERS} == {(FAMILY, FAMILY)}  # their other disgust photos
     assert {s: got[s][0] for s in OTHERS} == OTHERS  # their other faces stay what they are

@@ -3,6 +3,7 @@ the real app process watching a video of a smiling face, and a real key press.""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -54,10 +55,10 @@ def start_app(env, source: Path, tmp_path: Path, config: str = "") -> subprocess
 
 
 @contextmanager
-def app_running(env, source: Path, tmp_path: Path):
-    """The app, started as a user would; afterwards killed if a story left it running, and
-    its output (its log lines) printed."""
-    app = start_app(env, source, tmp_path)
+def app_running(env, source: Path, tmp_path: Path, config: str = ""):
+    """The app, started as a user would (with these settings); afterwards killed if a story
+    left it running, and its output (its log lines) printed."""
+    app = start_app(env, source, tmp_path, config)
     try:
         yield app
     finally:
@@ -67,11 +68,11 @@ def app_running(env, source: Path, tmp_path: Path):
 
 
 @contextmanager
-def app_and_field(env, source: Path, tmp_path: Path):
+def app_and_field(env, source: Path, tmp_path: Path, config: str = ""):
     """The app running (app_running) and a focused text field, closed afterwards."""
     field = Field(env, tmp_path)
     try:
-        with app_running(env, source, tmp_path) as app:
+        with app_running(env, source, tmp_path, config) as app:
             yield app, field
     finally:
         field.close()
@@ -106,6 +107,49 @@ def test_press_the_hotkey_while_smiling_and_the_grinning_face_appears(desk, smil
         assert second.returncode == 4 and "already running" in second.stderr
         assert ask(desk, "quit") == "ok"
         assert app.wait(15) == 0
+
+
+HOSTILE_SETTINGS = '[emoji]\nhappy = "touch ~/pwned\\n"\n'  # from a shared dotfile
+
+
+def test_settings_whose_happy_emoji_is_a_command_type_the_default_and_name_the_line(
+        desk, smile_video, tmp_path):
+    with app_and_field(desk, smile_video, tmp_path, HOSTILE_SETTINGS) as (app, field):
+        wait_for(lambda: ask(desk, "status").startswith("expression happy"), 60, "happy")
+        field.focus()
+        run(desk, "xdotool", "key", "ctrl+alt+e")
+        time.sleep(3)  # xdotool types a key each 30 ms
+        assert field.text == "😀"
+        assert ("[emoji] 'happy' cannot be typed: a text with U+000A (a control character); "
+                "using the default") in ask(desk, "status")
+        assert ask(desk, "quit") == "ok"
+        assert app.wait(15) == 0
+
+
+def test_a_hung_xdotool_is_not_followed_by_the_clipboard_typing_it_all_again(desk, tmp_path,
+                                                                             monkeypatch):
+    """xdotool types, then hangs (a loaded or stuck X server) and is stopped after 5 s: the
+    clipboard must not paste the text a second time."""
+    for var in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR"):
+        monkeypatch.setenv(var, desk[var])
+    from face2emoji_tray import typers
+
+    hung = tmp_path / "bin"
+    hung.mkdir()
+    (hung / "xdotool").write_text(f'#!/bin/sh\n{shutil.which("xdotool")} "$@" || exit\n'
+                                  '[ "$1" = type ] && exec sleep 30\nexit 0\n')
+    (hung / "xdotool").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{hung}:{os.environ['PATH']}")
+    field = Field(desk, tmp_path)
+    try:
+        chain = typers.choose()
+        assert chain.describe() == "xdotool (used) → clipboard"
+        with pytest.raises(typers.TypingError, match="xdotool did not finish in 5 s"):
+            chain.type("😀")
+        time.sleep(1)  # a paste would have landed by now
+        assert field.text == "😀"
+    finally:
+        field.close()
 
 
 def test_pause_then_resume_as_soon_as_pause_is_answered_ends_watching(desk, smile_video,

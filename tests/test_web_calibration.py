@@ -487,10 +487,12 @@ def test_a_face_of_my_own_is_added_taken_tried_saved_and_removed(server, saved):
 
 
 @pytest.mark.parametrize(("emoji", "name", "why"), [
-    ("", "", "the emoji: an empty name"), ("🤢", "happy", "happy is built in"),
-    ("🤢", "yuck\x07", "the name: a name with control characters"),
-    ("🤢\n", "", "the emoji: a name with control characters"),
-    ("🤢" * 33, "", "the emoji: a name of 33 characters")])
+    ("", "", "the emoji: an empty text"), ("🤢", "happy", "happy is built in"),
+    ("🤢", "yuck\x07", "the name: a name with U+0007 (a control character)"),
+    ("🤢\n", "", "the emoji: a text with U+000A (a control character)"),
+    ("🤢", "paused", "the name: 'paused' is the name of one of the app's states"),
+    ("🤢", "\u202ekcuy", "the name: a name with U+202E (an invisible format character)"),
+    ("🤢" * 33, "", "the emoji: a text of 33 characters")])
 def test_a_face_of_my_own_that_cannot_be_one_is_refused_in_one_line(server, emoji, name, why):
     status, answer = add(server, "bad", emoji, name)
     assert status == 400 and answer["error"].startswith(why) and "\n" not in answer["error"]

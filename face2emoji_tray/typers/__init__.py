@@ -1,5 +1,5 @@
 """Typing text into the focused field of any application: one interface, a backend per way,
-tried in order at every press until one succeeds.
+tried in order at every press until one types.
 
 Which backend works depends on the desktop (measured on Debian 12; see README):
 - X11: `xdotool type` delivers emoji outside the BMP exactly; pynput's X backend does NOT
@@ -12,7 +12,11 @@ Which backend works depends on the desktop (measured on Debian 12; see README):
 - Windows and macOS: pynput (SendInput with KEYEVENTF_UNICODE / CGEventKeyboardSetUnicodeString
   carry any code point), then the clipboard.
 A backend can pass its start-up check and still fail when used (ydotoold not running, a
-compositor refusing wtype), so the chain falls back at every press, not once at start.
+compositor refusing wtype), so the chain falls back at every press, not once at start — but
+only from a backend that typed nothing (Refused): one that stopped part way or ran past its
+time may have typed some keys, and the next backend would type them all again.
+Every text is checked once more here (emoji.text_problem): no path reaches a key that is not
+text (Return, Escape, BackSpace).
 """
 from __future__ import annotations
 
@@ -22,11 +26,19 @@ import shutil
 import subprocess
 import sys
 
+from face2emoji_tray.emoji import text_problem
+
 log = logging.getLogger(__name__)
 
 
 class TypingError(RuntimeError):
-    """Typing failed; one line that says which backend and why."""
+    """Typing failed; one line that says which backend and why. Part of the text may have
+    been typed: nothing else tries it again."""
+
+
+class Refused(TypingError):
+    """The backend typed nothing (not installed, or it refused before its first key: no
+    display, no compositor support, no daemon): the next one may try."""
 
 
 class Typer:
@@ -65,18 +77,26 @@ def session() -> str:
     return where
 
 
+TIMEOUT = 5  # seconds a typing tool may take (a typed text is at most 32 characters)
+
+
 def run_tool(args: list[str], what: str) -> None:
-    """Run a typing tool; its failure becomes one TypingError line (ydotool writes its
-    errors to stdout, so the last line of either stream is used)."""
+    """Run a typing tool; its failure becomes one line (ydotool writes its errors to stdout, so
+    the last line of either stream is used). A tool that ends with an error on its own has
+    refused at its start (xdotool, wtype and ydotool connect to the display, the compositor or
+    the daemon before their first key): Refused. One stopped at TIMEOUT may have typed part."""
     if shutil.which(args[0]) is None:
-        raise TypingError(f"{what}: {args[0]} is not installed")
+        raise Refused(f"{what}: {args[0]} is not installed")
     try:
-        done = subprocess.run(args, capture_output=True, text=True, timeout=5)
+        done = subprocess.run(args, capture_output=True, text=True, timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
-        raise TypingError(f"{what}: {args[0]} did not finish in 5 s") from None
+        raise TypingError(f"{what}: {args[0]} did not finish in {TIMEOUT} s (stopped; part of "
+                          "the text may be typed, so it is not typed again)") from None
+    except OSError as exc:
+        raise Refused(f"{what}: {args[0]} cannot be run ({exc.strerror})") from None
     if done.returncode != 0:
         lines = done.stderr.strip().splitlines() or done.stdout.strip().splitlines()
-        raise TypingError(f"{what}: {args[0]} failed ({(lines or ['no message'])[-1]})")
+        raise Refused(f"{what}: {args[0]} failed ({(lines or ['no message'])[-1]})")
 
 
 def backends() -> dict[str, type[Typer]]:
@@ -100,15 +120,17 @@ PREFERENCE = {
 
 class Chain:
     """Backends in order of preference. Each press goes to the first one that is available
-    then; when it fails, one log line names the failure and the next one tries."""
+    then; when it refuses, one log line names the refusal and the next one tries."""
 
     def __init__(self, typers: list[Typer]) -> None:
         self.typers = typers
 
     def type(self, text: str) -> str:
-        """Type `text`; the name of the backend that did, or TypingError with every failure.
-        Availability is checked only as far down the order as a press gets (the clipboard's
-        check reads the clipboard)."""
+        """Type `text` once; the name of the backend that did, or TypingError with every
+        failure. Availability is checked only as far down the order as
+        a press gets (the clipboard's check reads the clipboard)."""
+        if why := text_problem(text):
+            raise TypingError(f"cannot type {why}")
         failures: list[str] = []
         for typer in self.typers:
             if not typer.supported():
@@ -118,8 +140,10 @@ class Chain:
             try:
                 typer.type(text)
                 return typer.name
-            except TypingError as exc:
+            except Refused as exc:
                 failures.append(str(exc))
+            except TypingError as exc:
+                raise TypingError("; ".join([*failures, str(exc)])) from None
         if not failures:
             raise TypingError(f"none of {self.names()} is available here; "
                               "run `face2emoji doctor`")

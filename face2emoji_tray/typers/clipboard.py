@@ -15,7 +15,7 @@ from typing import Callable
 
 import pyperclip
 
-from face2emoji_tray.typers import Typer, TypingError, desktop, run_tool, session
+from face2emoji_tray.typers import Refused, Typer, desktop, run_tool, session
 from face2emoji_tray.typers.direct import WTYPE_SETTLE, ydotool_usable
 
 SETTLE = 0.15  # seconds for the target application to read the clipboard before we restore it
@@ -43,6 +43,8 @@ def _paste_commands() -> list[tuple[str, ...]]:
 
 
 def _press_paste() -> None:
+    """Press Ctrl+V with the first tool that does; Refused when none did (a tool that ran past
+    its time may have pressed it: that TypingError ends the press, no other tool tries)."""
     if desktop() in ("windows", "macos"):
         from pynput.keyboard import Controller, Key
 
@@ -55,9 +57,9 @@ def _press_paste() -> None:
         try:
             run_tool(list(command), "clipboard")
             return
-        except TypingError as exc:
+        except Refused as exc:
             failures.append(str(exc).removeprefix("clipboard: "))
-    raise TypingError("clipboard: " + ("; ".join(failures) or "nothing here can press Ctrl+V"))
+    raise Refused("clipboard: " + ("; ".join(failures) or "nothing here can press Ctrl+V"))
 
 
 class ClipboardTyper(Typer):
@@ -79,12 +81,12 @@ class ClipboardTyper(Typer):
         try:
             previous = paste()
         except pyperclip.PyperclipException as exc:
-            raise TypingError(f"{self.name}: no clipboard ({exc})") from None
+            raise Refused(f"{self.name}: no clipboard ({exc})") from None
         try:
             copy(text)
             _press_paste()
             time.sleep(SETTLE)
-        except pyperclip.PyperclipException as exc:
-            raise TypingError(f"{self.name}: {exc}") from None
+        except pyperclip.PyperclipException as exc:  # copying failed: nothing was pasted
+            raise Refused(f"{self.name}: {exc}") from None
         finally:
             copy(previous)

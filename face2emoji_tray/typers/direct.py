@@ -6,7 +6,7 @@ import shutil
 import subprocess
 from functools import lru_cache
 
-from face2emoji_tray.typers import Typer, TypingError, desktop, run_tool
+from face2emoji_tray.typers import Refused, Typer, TypingError, desktop, run_tool
 
 
 class ToolTyper(Typer):
@@ -79,8 +79,8 @@ class YdotoolTyper(ToolTyper):
 
     def type(self, text: str) -> None:
         if not text.isascii():
-            raise TypingError(f"{self.name}: cannot type {text!r} (it types US-keyboard keys, "
-                              "ASCII only)")
+            raise Refused(f"{self.name}: cannot type {text!r} (it types US-keyboard keys, "
+                          "ASCII only)")
         super().type(text)
 
 
@@ -98,6 +98,10 @@ class PynputTyper(Typer):
         from pynput.keyboard import Controller
 
         try:
-            Controller().type(text)
+            keys = Controller()
         except Exception as exc:  # pynput raises platform-specific errors
+            raise Refused(f"{self.name}: {exc}") from None
+        try:
+            keys.type(text)
+        except Exception as exc:  # after some keys, maybe
             raise TypingError(f"{self.name}: {exc}") from None

@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from face2emoji_tray import profile
-from face2emoji_tray.emoji import RESERVED, name_problem
+from face2emoji_tray.emoji import CLASSES, name_problem, nfc, text_problem
 from face2emoji_tray.eyes import Eyes
 from face2emoji_tray.recognizer import Reading
 
@@ -101,16 +101,23 @@ def refusal(reading: Reading, cls: str) -> str:
 
 
 def unusable(name: str, emoji: str, taught: dict[str, str]) -> str:
-    """Why a face of the person's own cannot be added as asked ('' when it can)."""
-    if why := name_problem(emoji):
+    """Why a face of the person's own cannot be added as asked ('' when it can); `name` as
+    nfc() gives it."""
+    if why := text_problem(emoji):
         return f"the emoji: {why}"
+    if name in CLASSES:
+        return f"{name} is built in: take it in the list above"
     if why := name_problem(name):
         return f"the name: {why}"
-    if name in RESERVED:
-        return f"{name} is built in: take it in the list above"
     if name not in taught and len(taught) >= profile.MAX_TAUGHT:
         return f"at most {profile.MAX_TAUGHT} faces of your own"
     return ""
+
+
+def named(request: Request) -> str | None:
+    """The face a request names (`cls`), as names are compared (emoji.nfc)."""
+    cls = request.query_params.get("cls")
+    return None if cls is None else nfc(cls)
 
 
 def routes(preview, read: Callable[[Request], Awaitable[Reading | JSONResponse]]) -> list[Route]:
@@ -120,7 +127,7 @@ def routes(preview, read: Callable[[Request], Awaitable[Reading | JSONResponse]]
     classes = (*preview.classifier.classes, profile.WINK)
 
     def asked(request: Request) -> tuple[str, str] | JSONResponse:
-        session, cls = request.query_params.get("session", ""), request.query_params.get("cls")
+        session, cls = request.query_params.get("session", ""), named(request)
         if cls not in classes and cls not in store.taught(session):
             return JSONResponse({"error": f"cls must be one of {', '.join(classes)}, or a face "
                                           "added with /api/calibrate/add"}, 400)
@@ -130,15 +137,14 @@ def routes(preview, read: Callable[[Request], Awaitable[Reading | JSONResponse]]
         """Declare a taught face: its emoji, and a name (the emoji when none is given)."""
         session = request.query_params.get("session", "")
         emoji = request.query_params.get("emoji", "")
-        name = request.query_params.get("name", "").strip() or emoji
+        name = nfc(request.query_params.get("name", "").strip() or emoji)
         if why := unusable(name, emoji, store.taught(session)):
             return JSONResponse({"error": why}, 400)
         store.declare(session, name, emoji)
         return JSONResponse({"name": name, "emoji": emoji, "count": store.count(session, name)})
 
     async def remove(request: Request) -> JSONResponse:
-        session, cls = request.query_params.get("session", ""), request.query_params.get("cls")
-        store.remove(session, cls)
+        store.remove(request.query_params.get("session", ""), named(request))
         return JSONResponse({"count": 0})
 
     async def frame(request: Request) -> JSONResponse:

@@ -1,0 +1,254 @@
+"""What gets typed: one rule for every text the app types or names a face with, wherever it
+comes from (the settings, a profile on disk, the page, a folder's name), checked again by the
+typer; names compared as NFC; a label never picks a file; and a face the profile in use no
+longer has is never typed."""
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from face2emoji_tray import profile
+from face2emoji_tray.camera import Source
+from face2emoji_tray.classifier import Classifier
+from face2emoji_tray.cli import faces_in
+from face2emoji_tray.config import Config, parse
+from face2emoji_tray.emoji import FACE_CLASSES, name_problem
+from face2emoji_tray.engine import Engine, Status
+from face2emoji_tray.recognizer import Reading, calibrated
+from face2emoji_tray.smoother import EXPRESSION, NO_FACE, UNSURE, State
+from face2emoji_tray.tray import ASSETS, image_name
+from face2emoji_tray.web.calibration import unusable
+from tests.waiting import wait_for
+
+# Texts that are keys, line breaks or invisible reordering, as a shared dotfile, a copied
+# snippet or another program's profile could hold them.
+HOSTILE = {
+    "a command and Return": "touch ~/pwned\n",
+    "Escape, then vi's quit": "\x1b:q!\r",
+    "BackSpace": "\x08\x08\x08ok",
+    "Tab": "a\tb",
+    "Delete": "\x7f",
+    "a line separator": "😀\u2028",
+    "a right-to-left override": "\u202eevil",
+    "a bidi isolate": "\u2066😀\u2069",
+    "a zero-width space": "😀\u200b",
+    "a byte order mark": "\ufeff😀",
+    "tag characters outside a flag": "😀\U000E0067\U000E0062\U000E007F",
+    "100,000 characters": "😀" * 100_000,
+}
+# What an emoji or a short word needs: all typed as they are.
+FINE = {
+    "a ZWJ family": "👨‍👩‍👧",
+    "a variation selector": "❤️",
+    "a skin tone": "👍🏽",
+    "the flag of Scotland (a tag sequence)": "🏴\U000E0067\U000E0062\U000E0073\U000E0063"
+                                              "\U000E0074\U000E007F",
+    "a kiss with two skin tones": "👩🏻‍❤️‍💋‍👩🏼",
+    "a kaomoji": "¯\\_(ツ)_/¯",
+    "a word": "lol",
+}
+
+
+def toml_string(text: str) -> str:
+    """`text` as a TOML basic string, every character outside printable ASCII escaped."""
+    return '"' + "".join(ch if " " <= ch < "\x7f" and ch not in '"\\' else
+                         f"\\U{ord(ch):08X}" for ch in text) + '"'
+
+
+def test_a_settings_file_whose_happy_emoji_runs_a_command_types_the_default_and_names_the_line():
+    config, problems = parse('[emoji]\nhappy = "touch ~/pwned\\n"\n')
+    assert config.emoji["happy"] == "😀"
+    assert problems == ["[emoji] 'happy' cannot be typed: a text with U+000A (a control "
+                        "character); using the default"]
+
+
+def test_a_fallback_that_would_press_keys_is_named_and_nothing_is_typed_instead():
+    config, problems = parse('fallback = "\\u001b:q!\\r"\n')
+    assert config.fallback == ""
+    assert problems == ["'fallback' cannot be typed: a text with U+001B (a control character); "
+                        "using the default"]
+
+
+@pytest.mark.parametrize("what", HOSTILE)
+def test_settings_that_are_not_text_to_type_are_named_and_the_defaults_typed(what):
+    text = toml_string(HOSTILE[what])
+    config, problems = parse(f"fallback = {text}\n[emoji]\nsad = {text}\n")
+    assert (config.fallback, config.emoji["sad"]) == ("", "😢")
+    assert len(problems) == 2 and all("cannot be typed" in p for p in problems)
+    assert all(len(p) < 200 and p.isprintable() for p in problems)  # one short, plain line
+
+
+@pytest.mark.parametrize("what", FINE)
+def test_emoji_sequences_and_short_words_are_typed_as_written(what):
+    config, problems = parse(f"fallback = {toml_string(FINE[what])}\n"
+                             f"[emoji]\nhappy = {toml_string(FINE[what])}\n")
+    assert problems == [] and config.fallback == config.emoji["happy"] == FINE[what]
+
+
+def two_faces(seed: int = 0) -> dict[str, list[np.ndarray]]:
+    rng = np.random.default_rng(seed)
+    return {c: [rng.normal(size=64)] for c in ("happy", "neutral")}
+
+
+def saved_with_taught(taught: dict[str, str]) -> dict:
+    """A profile file as another program may write it: taught faces name → emoji."""
+    rng = np.random.default_rng(1)
+    made = profile.Profile.build("0" * 64, {**two_faces(), "yuck": [rng.normal(size=64)]})
+    data = made.to_json()
+    entry = data["taught"].pop("yuck")
+    data["taught"] = {name: {**entry, "emoji": emoji} for name, emoji in taught.items()}
+    return data
+
+
+@pytest.mark.parametrize("what", [w for w in HOSTILE if len(HOSTILE[w]) < 50])
+def test_a_profile_on_disk_whose_taught_face_hides_keys_or_invisible_text_is_refused(what):
+    for taught in ({f"yuck{HOSTILE[what]}": "🤢"}, {"yuck": HOSTILE[what]}):
+        with pytest.raises(ValueError, match="taught face"):
+            profile.Profile.from_json(saved_with_taught(taught))
+
+
+def test_yuck_and_yuck_with_a_zero_width_space_are_not_two_faces():
+    with pytest.raises(ValueError, match=r"U\+200B"):
+        profile.Profile.from_json(saved_with_taught({"yuck": "🤢", "yuck\u200b": "🤮"}))
+    rng = np.random.default_rng(2)
+    with pytest.raises(ValueError, match=r"U\+200B"):
+        profile.Profile.build("0" * 64, {**two_faces(), "yuck\u200b": [rng.normal(size=64)]})
+
+
+CAFE_NFC, CAFE_NFD = "caf\u00e9", "cafe\u0301"  # the same name as people see it
+
+
+def test_a_name_written_two_ways_is_one_face_and_the_settings_find_it():
+    """macOS names a folder café with e and a combining accent; the settings file has é."""
+    with pytest.raises(ValueError, match="two taught faces named 'café'"):
+        profile.Profile.from_json(saved_with_taught({CAFE_NFC: "☕", CAFE_NFD: "🍵"}))
+    rng = np.random.default_rng(3)
+    mine = profile.Profile.build("0" * 64, {**two_faces(), CAFE_NFD: [rng.normal(size=64)]})
+    assert list(mine.taught) == [CAFE_NFC]
+    loaded = profile.Profile.from_json(json.loads(json.dumps(mine.to_json())))
+    settings = parse(f'[emoji]\n"{CAFE_NFD}" = "☕"\n')[0].emoji
+    assert profile.typed(CAFE_NFC, settings, loaded) == "☕"
+
+
+def test_the_page_refuses_a_face_whose_name_or_emoji_hides_keys_or_invisible_text():
+    assert unusable("yuck\u200b", "🤢", {}).startswith("the name: a name with U+200B")
+    assert unusable("\u202ekcuy", "🤢", {}).startswith("the name: a name with U+202E")
+    assert unusable("yuck", "🤢\u2066", {}).startswith("the emoji: a text with U+2066")
+    assert unusable("yuck", "touch ~/pwned\n", {}).startswith("the emoji: a text with U+000A")
+    assert unusable("yuck", "¯\\_(ツ)_/¯", {}) == ""
+
+
+def test_calibrate_skips_folders_whose_names_hide_keys_or_invisible_text_or_are_states(
+        tmp_path, capsys):
+    for name in ("happy", "yuck\u200b", "\u202ekcuy", "paused", "no_face", CAFE_NFD, "🤢"):
+        (tmp_path / name).mkdir()
+        Image.new("RGB", (8, 8)).save(tmp_path / name / "me.png")
+    taken = {face for _, face in faces_in(tmp_path, FACE_CLASSES)}
+    assert taken == {"happy", CAFE_NFC, "🤢"}
+    said = capsys.readouterr().err.splitlines()
+    assert sorted(said) == sorted([
+        "skipping a folder: a name with U+200B (an invisible format character)",
+        "skipping a folder: a name with U+202E (an invisible format character)",
+        "skipping a folder: 'paused' is the name of one of the app's states",
+        "skipping a folder: 'no_face' is the name of one of the app's states"])
+
+
+def test_every_icon_and_state_name_is_reserved_and_a_name_is_never_a_path():
+    states = {p.stem for p in ASSETS.glob("*.png")} | {NO_FACE, UNSURE, EXPRESSION}
+    assert {"paused", "no_face", "problem", "unsure"} <= states
+    assert all(name_problem(name) for name in states)
+    for name in ("/any/dir/evil", "..\\evil", "a/b"):
+        assert name_problem(name) == "a name with / or \\ (a name is never a path)"
+    with pytest.raises(ValueError, match="'problem' is the name of one of the app's states"):
+        profile.Profile.build("0" * 64, {**two_faces(), "problem": [np.ones(64)]})
+
+
+def test_a_face_of_no_profile_in_use_types_nothing():
+    assert profile.typed("yuck", Config().emoji, None) == ""
+    assert profile.typed("happy", Config().emoji, None) == "😀"
+
+
+def test_a_label_never_picks_the_trays_icon_file(tmp_path):
+    Image.new("RGBA", (8, 8), "red").save(tmp_path / "evil.png")
+    label = str(tmp_path / "evil")  # as from a profile another program wrote
+    assert image_name(Status(State(EXPRESSION, label, 0.9, faces=1)), []) == "unsure"
+    assert image_name(Status(State(EXPRESSION, "happy", 0.9, faces=1)), []) == "happy"
+
+
+# --- a face the profile no longer has is never typed ---
+
+class Frames(Source):
+    """A camera whose every frame is the same face."""
+
+    name = "camera 0"
+
+    def __init__(self, frame: np.ndarray) -> None:
+        self.frame, self._open = frame, False
+
+    @property
+    def is_open(self) -> bool:
+        return self._open
+
+    def open(self) -> None:
+        self._open = True
+
+    def read(self) -> np.ndarray:
+        time.sleep(0.01)
+        return self.frame
+
+    def release(self) -> None:
+        self._open = False
+
+
+class FeatureReader:
+    """The face stage and the model stood in for (the face is not the point here): a frame is
+    the model's reading of a smiling face, features and all, and the person's profile is
+    applied to it the way the recognizer applies it (recognizer.calibrated)."""
+
+    CLASSES = FACE_CLASSES
+
+    def __init__(self) -> None:
+        self.profile: profile.Profile | None = None
+
+    def read(self, frame: np.ndarray) -> Reading:
+        probs = {c: 0.9 if c == "happy" else 0.02 for c in self.CLASSES}
+        return calibrated(Reading(1, probs, features=frame), self.CLASSES, self.profile)
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("change", ["forgotten", "replaced by one without it"])
+def test_after_my_profile_is_forgotten_or_replaced_its_taught_face_is_never_typed(
+        model_path, tmp_path, change):
+    """A taught face 'yuck' (🤢) is what the camera shows; the hotkey is pressed again and
+    again while the profile goes: 🤢 until the app sees that, then 😀 — never 'yuck'."""
+    model = Classifier(model_path)
+    rng = np.random.default_rng(4)
+    face = rng.normal(size=model.feature_size).astype(np.float32)
+    # My smile is like this face (cosine 0.7), my neutral face is not; 'yuck' is this face.
+    built = {"happy": [face + rng.normal(size=face.size)], "neutral": [rng.normal(size=face.size)]}
+    path = tmp_path / "profile.json"
+    profile.save(profile.Profile.build(model.sha256, {**built, "yuck": [face]},
+                                       emoji={"yuck": "🤢"}), path)
+    engine = Engine(Frames(face), FeatureReader, Config(fps=30),
+                    profiles=profile.Watcher(model, path, every=0.1))
+    engine.start()
+    typed: list[str] = []
+    try:
+        wait_for(lambda: engine.emoji_now()[0] == "🤢", 10, "🤢 while my profile is in use")
+        if change == "forgotten":
+            profile.forget(path)
+        else:
+            profile.save(profile.Profile.build(model.sha256, built), path)
+        deadline = time.monotonic() + 2.5  # the watcher's look, then a whole window
+        while time.monotonic() < deadline:
+            typed.append(engine.emoji_now()[0])
+    finally:
+        engine.stop()
+    assert "yuck" not in typed
+    assert set(typed) <= {"🤢", "😀", ""} and typed[-1] == "😀"
