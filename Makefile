@@ -4,7 +4,7 @@
 # Both create .venv/ at the repository root; afterwards .venv/bin/face2emoji is the CLI.
 # They install the exact versions of constraints.txt (setup.cfg declares ranges).
 
-# The Python of .venv/ (3.10, 3.11 or 3.12): PYTHON=... if given, else tools/find-python.sh
+# The Python of .venv/ (3.10 to 3.14): PYTHON=... if given, else tools/find-python.sh
 # picks an installed one, or says in one line what to install, before anything is installed.
 # make test asks for 3.11 first: torch's wheels on this project's machines are for 3.11.
 PYTHON ?=

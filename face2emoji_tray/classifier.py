@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from face2emoji_tray.face import InputSpec, to_input
-from face2emoji_tray.shipped import shipped_dir
+from face2emoji_tray.shipped import ModelError, shipped_dir
 
 MODELS = shipped_dir("models")
 EXPRESSION_MODEL = MODELS / "expression.onnx"
@@ -27,10 +27,6 @@ META_KEY = "face2emoji"
 def file_sha256(path: Path) -> str:
     """A file's SHA-256: what a model (or the data a model was trained on) is named by."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-class ModelError(RuntimeError):
-    """A model file is missing, unreadable, or not one of ours; the message names the file."""
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ preview's port taken by another program; 2 bad usage; 3 a model file is missing 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -100,8 +101,10 @@ def cmd_predict(args: argparse.Namespace) -> int:
         label = reading.label()
         emoji = None if label is None else typed(label, settings, recognizer.profile)
         if args.json:
+            pose = None if reading.pose is None else dataclasses.asdict(reading.pose)
             print(printable_json({"path": str(path), "label": label, "emoji": emoji,
-                                  "probs": reading.probs, "faces": reading.faces}))
+                                  "probs": reading.probs, "faces": reading.faces,
+                                  "blendshapes": reading.blendshapes, "pose": pose}))
         elif label is None:
             say(f"{path}: no face found" + (f" ({reading.note})" if reading.note else ""))
         else:

@@ -46,7 +46,7 @@ def check_python() -> Check:
     except metadata.PackageNotFoundError:  # check_dependencies reports it
         wanted = SpecifierSet()
     return Check("python", wanted.contains(here, prereleases=True), here,
-                 hint=f"use a Python {wanted} (mediapipe 0.10.21 has wheels up to 3.12)")
+                 hint=f"use a Python {wanted}")
 
 
 def check_dependencies() -> list[Check]:

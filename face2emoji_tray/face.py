@@ -1,26 +1,57 @@
 """The face stage: find, align and measure a face; THE preprocessing for the classifier.
 
-Training, evaluation, the tray and the web page all call :func:`prepare` (through a
-:class:`FaceFinder`), so the pixels the network sees at run time are made exactly as the
-pixels it was trained on. Histogram equalisation in :func:`to_input` makes the input
-invariant to any monotonic change of brightness (dark, bright, gamma), the failure the
-original web prototype met on real webcams.
+MediaPipe's Face Landmarker task (models/face_landmarker.task) finds the faces of a frame and
+measures each: 478 landmarks (irises included), 52 blendshape scores (browDownLeft,
+eyeBlinkRight, mouthSmileLeft, jawOpen, …) and the head's pose. On a camera's frames (VIDEO
+mode) it follows the faces from frame to frame by itself.
+
+Training, evaluation, the tray and the web page all call :meth:`FaceFinder.prepare`, so the
+pixels the network sees at run time are made exactly as the pixels it was trained on.
+Histogram equalisation in :func:`to_input` makes the input invariant to any monotonic change
+of brightness (dark, bright, gamma), the failure the original web prototype met on real
+webcams.
 """
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import logging
 import math
+import os
+import sys
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
 
 import cv2
 import numpy as np
 
-# Face-mesh landmark indices (mediapipe's canonical mesh; refined, it has 478 points: the
-# 468 with the eyes' and lips' contours refined, then 10 for the irises).
+from face2emoji_tray.shipped import ModelError, shipped_dir
+
+log = logging.getLogger(__name__)
+
+# Face-mesh landmark indices (mediapipe's canonical mesh of 478 points: the 468 with the eyes'
+# and lips' contours refined, then 10 for the irises).
 # "right" is the subject's right eye, which appears on the left of an unmirrored image.
 RIGHT_EYE = (33, 160, 158, 133, 153, 144)  # corner, top, top, corner, bottom, bottom
 LEFT_EYE = (362, 385, 387, 263, 373, 380)
 EYE_PATCH = 24  # CEW eye patches are 24x24 grayscale
 EYE_SCALE = 1.3  # eye patch side / eye width (corner to corner)
+
+LANDMARKER = shipped_dir("models") / "face_landmarker.task"
+# Google's float16 Face Landmarker, version 1 (models/README.md): the file is read and checked
+# against this before MediaPipe parses any of it, so a damaged or swapped file is refused in
+# one line instead of reaching a native parser.
+LANDMARKER_SHA256 = "64184e229b263107bc2b804c6625db1341ff2bb731874b0bcc2fe6544e0bc9ff"
+MAX_FACES = 4  # faces measured (and so counted) per frame: "several" needs two; each costs
+#                a run of the landmark model, and the largest is the one read
+FOLLOWED_PRESENCE = 0.8  # video mode: the least face-presence score (the landmark model's own)
+#                         that keeps a face followed; at the task's default, 0.5, it went
+#                         on following an empty room for a frame (tests/test_live_face.py)
+VIDEO_STEP_MS = 200  # video mode: the time between frames the task is told (5 frames a
+#                      second, the tray's pace): one clock for every run, so a video reads
+#                      the same however fast the machine is
 
 
 class FaceError(ValueError):
@@ -43,6 +74,30 @@ class InputSpec:
         return 1 if self.color == "gray" else 3
 
 
+@dataclass(frozen=True)
+class Pose:
+    """The head's rotation in degrees, from the task's facial transformation matrix: yaw
+    (turned left or right), pitch (nodding up or down), roll (tilted); 0, 0, 0 faces the
+    camera."""
+
+    yaw: float
+    pitch: float
+    roll: float
+
+    @classmethod
+    def from_matrix(cls, matrix: np.ndarray) -> "Pose":
+        """R = Rz(roll) · Ry(yaw) · Rx(pitch), the rotation part of the 4x4 matrix."""
+        r = np.asarray(matrix, dtype=np.float64)[:3, :3]
+        yaw = math.asin(max(-1.0, min(1.0, -r[2, 0])))
+        pitch = math.atan2(r[2, 1], r[2, 2])
+        roll = math.atan2(r[1, 0], r[0, 0])
+        return cls(*(round(math.degrees(a), 2) for a in (yaw, pitch, roll)))
+
+    def frontal(self, most: float = 10.0) -> bool:
+        """Facing the camera: yaw and pitch both within `most` degrees."""
+        return abs(self.yaw) <= most and abs(self.pitch) <= most
+
+
 @dataclass
 class Face:
     """The largest face of a frame, aligned and measured."""
@@ -53,6 +108,8 @@ class Face:
     eye_patches: tuple[np.ndarray, np.ndarray] | None = None  # (left, right) 24x24 gray
     eye_openness: tuple[float, float] | None = None  # (left, right) eye aspect ratio
     eye_widths: tuple[float, float] | None = None  # (left, right) corner to corner, pixels
+    blendshapes: dict[str, float] | None = None  # MediaPipe's 52 scores by name, 0–1
+    pose: Pose | None = None
 
 
 @dataclass
@@ -171,91 +228,130 @@ def align_face(bgr: np.ndarray, landmarks: np.ndarray, spec: InputSpec) -> Face:
                 eye_widths=widths)
 
 
-DETECT_EVERY = 5  # video mode: the detector's check, every 5th frame (once a second at 5 fps)
-FOLLOWED_PRESENCE = 0.8  # video mode, following: the least face-presence score (the mesh's own,
-#                          mediapipe's min_tracking_confidence) that keeps a face followed; at
-#                          its default, 0.5, the mesh went on following an empty room for a frame
-EDGE = 0.1  # video mode: a followed face this near its square's edge (share of the side) is
-#             looked for again by the detector on the next frame
+def read_landmarker(path: Path = LANDMARKER) -> bytes:
+    """The task file's bytes, once they are known to be the file we ship."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ModelError(f"{path}: cannot read the face model ({exc.strerror or exc})") from None
+    if hashlib.sha256(data).hexdigest() != LANDMARKER_SHA256:
+        raise ModelError(f"{path}: not the face model we ship (its checksum differs): "
+                         "reinstall face2emoji")
+    return data
 
 
-Square = tuple[int, int, int, int]  # x0, y0, x1, y1 in frame pixels
+@contextlib.contextmanager
+def native_stderr_to_log() -> Iterator[None]:
+    """MediaPipe's C++ side and TensorFlow Lite write INFO and WARNING lines straight to the
+    process's stderr (file descriptor 2) while a task is built and first run ("Created
+    TensorFlow Lite XNNPACK delegate for CPU"); no setting of theirs turns them off. The
+    user's terminal should show answers, so for that moment fd 2 goes to an unnamed temporary
+    file, whose lines then reach our log at debug level. It is process-wide: whatever another
+    thread writes to stderr meanwhile is logged the same way, not lost."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as caught:
+        os.dup2(caught.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            caught.seek(0)
+            for line in caught.read().decode("utf-8", "replace").splitlines():
+                log.debug("mediapipe: %s", line)
 
 
-def mesh_square(box: tuple[int, int, int, int], shape: tuple[int, ...]) -> Square:
-    """The generous square (x0, y0, x1, y1, clipped to the frame) around a detector box that
-    the mesh looks at, so it measures that face only."""
-    x, y, w, h = box
-    side = int(1.8 * max(w, h))
-    cx, cy = x + w // 2, y + h // 2
-    return (max(cx - side // 2, 0), max(cy - side // 2, 0),
-            min(cx + side // 2, shape[1]), min(cy + side // 2, shape[0]))
+def offline_options(model: bytes):
+    """MediaPipe's BaseOptions for a model held in memory, with its network use cut.
+
+    mediapipe 1.x's native library uploads usage metrics (not frames: which task, host,
+    versions, timings) to Google's play.googleapis.com over HTTPS with libcurl, checking the
+    server against the certificate bundle the options name (certifi's). Naming one with no
+    certificates (the null device) leaves it no server it may trust, so no metrics leave the
+    machine; the name is still looked up (DNS). mediapipe 0.10.21, used before, sent none."""
+    from mediapipe.tasks.python import BaseOptions
+
+    class Offline(BaseOptions):
+        def to_ctypes(self):
+            options = super().to_ctypes()
+            options.ca_bundle_path = os.devnull.encode()
+            return options
+
+    return Offline(model_asset_buffer=model)
 
 
-def near_edge(landmarks: np.ndarray, square: Square, shape: tuple[int, ...]) -> bool:
-    """Whether a face has moved near an edge of its square that is not the frame's own (the
-    face can go on beyond it, where the mesh does not look)."""
-    x0, y0, x1, y1 = square
-    m = EDGE * max(x1 - x0, y1 - y0)
-    (lx, ly), (hx, hy) = landmarks.min(axis=0), landmarks.max(axis=0)
-    return ((x0 > 0 and lx < x0 + m) or (y0 > 0 and ly < y0 + m)
-            or (x1 < shape[1] and hx > x1 - m) or (y1 < shape[0] and hy > y1 - m))
+def _boxes(faces: list) -> np.ndarray:
+    """(N, 4) x0, y0, x1, y1 of each face's landmarks, in the image's normalised units."""
+    pts = [np.array([(p.x, p.y) for p in face]) for face in faces]
+    return np.array([[*p.min(axis=0), *p.max(axis=0)] for p in pts]).reshape(-1, 4)
 
 
-@dataclass
-class Followed:
-    """Video mode: the face the mesh follows, and what the last detection said."""
-
-    square: Square  # where the mesh looks
-    count: int  # the faces the detector counted
-    frames: int = 1  # frames read since that detection, it included
+def _distinct(boxes: np.ndarray, overlap: float = 0.5) -> int:
+    """How many faces the boxes are: in video mode a face that jumped is, for a frame, both
+    the one followed and a new detection, and two boxes over `overlap` (IoU) are one face."""
+    kept: list[np.ndarray] = []
+    for b in boxes:
+        for k in kept:
+            w, h = np.minimum(b[2:], k[2:]) - np.maximum(b[:2], k[:2])
+            inter = max(w, 0.0) * max(h, 0.0)
+            union = np.prod(b[2:] - b[:2]) + np.prod(k[2:] - k[:2]) - inter
+            if inter > overlap * union:
+                break
+        else:
+            kept.append(b)
+    return len(kept)
 
 
 class FaceFinder:
-    """mediapipe face detection + face mesh, with the models shipped in the mediapipe wheel.
+    """MediaPipe's Face Landmarker: every face of a frame (up to MAX_FACES), and the largest
+    aligned and measured.
 
-    The detector (full range: it also finds small, distant faces) finds and counts the faces
-    of each image; the mesh then measures the largest, on a square around it. On a still the
-    mesh must find that face again by itself (its own detector). With `video=True` — one
-    camera's frames, in order — the mesh tracks instead (the landmarks of the last frame tell
-    it where the face is), and the detector, the stage's dearest part, runs only when needed:
-    when no face is followed, when the mesh has lost it, when it nears the edge of its square,
-    and every `detect_every`-th frame as a check, which notices a second face (the count) or
-    a larger one (then followed instead). In between, the mesh looks at the same square as
-    on the last detection, and the count is that detection's; a face entering is thus
-    noticed up to `detect_every - 1` frames late (0.8 s at 5 fps). `detect_every=1` detects
-    on every frame.
+    Stills (photos, uploads, datasets) are read one by one in IMAGE mode. With `video=True`
+    — one camera's frames, in order — the task runs in VIDEO mode and follows the faces from
+    frame to frame itself; each frame is taken as VIDEO_STEP_MS after the last. Its detector
+    runs whenever fewer than MAX_FACES faces are followed, so a face that comes into view is
+    counted on its first frame.
 
-    Not thread-safe (mediapipe graphs are not): make one per thread, and in video mode one
-    per camera.
+    Not thread-safe (one task graph): make one per thread, and in video mode one per camera.
     """
 
-    def __init__(self, spec: InputSpec, min_confidence: float = 0.5, video: bool = False,
-                 detect_every: int = DETECT_EVERY) -> None:
-        import mediapipe as mp  # heavy: imported only when a finder is made
+    def __init__(self, spec: InputSpec, video: bool = False, model: Path = LANDMARKER) -> None:
+        self.spec, self.video = spec, video
+        self._model = read_landmarker(model)
+        self._clock_ms = 0
+        self._fresh = True  # the next run is the task's first: its native logs are caught
+        self._task = self._make()
 
-        if detect_every < 1:
-            raise ValueError(f"detect_every must be 1 or more, not {detect_every}")
-        self.spec, self.video, self.detect_every = spec, video, detect_every
-        self._followed: Followed | None = None
-        self.detections = 0  # how often the detector ran: what following the face saves
-        self._detector = mp.solutions.face_detection.FaceDetection(
-            model_selection=1, min_detection_confidence=min_confidence)
-        following = video and detect_every > 1  # else the detector vouches for every face
-        self._mesh = mp.solutions.face_mesh.FaceMesh(
-            static_image_mode=not video, max_num_faces=1, min_detection_confidence=0.3,
-            min_tracking_confidence=FOLLOWED_PRESENCE if following else 0.5,
-            refine_landmarks=True)  # eyelids that close on a wink (eyes.py); +0.3 ms
+    def _make(self):
+        from mediapipe.tasks.python import vision  # heavy: only when needed
+
+        mode = vision.RunningMode.VIDEO if self.video else vision.RunningMode.IMAGE
+        options = vision.FaceLandmarkerOptions(
+            base_options=offline_options(self._model), running_mode=mode,
+            num_faces=MAX_FACES, output_face_blendshapes=True,
+            min_face_presence_confidence=FOLLOWED_PRESENCE if self.video else 0.5,
+            output_facial_transformation_matrixes=True)
+        with native_stderr_to_log():
+            return vision.FaceLandmarker.create_from_options(options)
 
     def close(self) -> None:
-        self._detector.close()
-        self._mesh.close()
+        if self._task is not None:
+            self._task.close()
+            self._task = None
 
     def __enter__(self) -> "FaceFinder":
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def forget(self) -> None:
+        """Follow nothing from before: after a pause or a camera fault the scene may have
+        changed. The task keeps what it followed inside, so it is made afresh (≈50 ms)."""
+        if self.video:
+            self.close()
 
     def prepare(self, image: np.ndarray, whole_image: bool = False) -> FaceResult:
         """Frame → the largest face, aligned and measured, ready for the classifier.
@@ -267,63 +363,30 @@ class FaceFinder:
         if whole_image:
             h, w = bgr.shape[:2]
             return FaceResult(1, Face(box=(0, 0, w, h), crop=whole_image_crop(bgr, self.spec)))
-        followed = self._followed
-        if followed is not None and followed.frames < self.detect_every:
-            found = self._follow(bgr, followed)
-            if found is not None:
-                return found
-        return self._find(bgr)
-
-    def forget(self) -> None:
-        """Stop following: the next frame is searched afresh (after a pause or a camera fault
-        the scene may have changed, and the old face count must not be reported)."""
-        self._followed = None
-
-    def _find(self, bgr: np.ndarray) -> FaceResult:
-        """Detect, then measure the largest face (in video mode: and follow it from now on)."""
-        self._followed = None
-        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)  # once, for the detector and the mesh
-        boxes = self.detect(rgb)
-        if not boxes:
+        found = self._run(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+        if not found.face_landmarks:
             return FaceResult(0)
-        square = mesh_square(max(boxes, key=lambda b: b[2] * b[3]), rgb.shape)
-        x0, y0, x1, y1 = square
-        landmarks = self.landmarks(rgb[y0:y1, x0:x1], (x0, y0))
-        if landmarks is None:
-            return FaceResult(len(boxes), notes=["a face was detected but its landmarks were not"])
-        if self.video:
-            self._followed = Followed(square, len(boxes))
-        return FaceResult(len(boxes), align_face(bgr, landmarks, self.spec))
+        boxes = _boxes(found.face_landmarks)
+        i = int(np.argmax(np.prod(boxes[:, 2:] - boxes[:, :2], axis=1)))  # the largest
+        h, w = bgr.shape[:2]
+        landmarks = np.array([(p.x * w, p.y * h) for p in found.face_landmarks[i]], np.float32)
+        face = align_face(bgr, landmarks, self.spec)
+        face.blendshapes = {c.category_name: float(c.score) for c in found.face_blendshapes[i]}
+        face.pose = Pose.from_matrix(found.facial_transformation_matrixes[i])
+        return FaceResult(_distinct(boxes), face)
 
-    def _follow(self, bgr: np.ndarray, followed: Followed) -> FaceResult | None:
-        """The followed face, measured by the mesh alone in its square; None when lost."""
-        x0, y0, x1, y1 = followed.square
-        landmarks = self.landmarks(cv2.cvtColor(bgr[y0:y1, x0:x1], cv2.COLOR_BGR2RGB), (x0, y0))
-        if landmarks is None:
-            return None
-        followed.frames = (self.detect_every if near_edge(landmarks, followed.square, bgr.shape)
-                           else followed.frames + 1)
-        return FaceResult(followed.count, align_face(bgr, landmarks, self.spec))
+    def _run(self, rgb: np.ndarray):
+        """The task's result for one RGB frame (its first run's native logs caught)."""
+        import mediapipe as mp
 
-    def detect(self, rgb: np.ndarray) -> list[tuple[int, int, int, int]]:
-        """All face boxes (x, y, w, h) in frame pixels, in an RGB frame."""
-        h, w = rgb.shape[:2]
-        self.detections += 1
-        found = self._detector.process(rgb).detections or []
-        boxes = []
-        for det in found:
-            r = det.location_data.relative_bounding_box
-            boxes.append((int(r.xmin * w), int(r.ymin * h), int(r.width * w), int(r.height * h)))
-        return boxes
-
-    def landmarks(self, rgb_square: np.ndarray, origin: tuple[int, int]) -> np.ndarray | None:
-        """The mesh's landmarks in frame pixels, measured in an RGB square cut at `origin`."""
-        if rgb_square.size == 0:
-            return None
-        res = self._mesh.process(rgb_square)
-        if not res.multi_face_landmarks:
-            return None
-        rh, rw = rgb_square.shape[:2]
-        x0, y0 = origin
-        points = res.multi_face_landmarks[0].landmark
-        return np.array([(p.x * rw + x0, p.y * rh + y0) for p in points], dtype=np.float32)
+        if self._task is None:
+            self._task, self._fresh = self._make(), True
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        with native_stderr_to_log() if self._fresh else contextlib.nullcontext():
+            if self.video:
+                self._clock_ms += VIDEO_STEP_MS
+                found = self._task.detect_for_video(image, self._clock_ms)
+            else:
+                found = self._task.detect(image)
+        self._fresh = False
+        return found

@@ -12,7 +12,7 @@ import numpy as np
 from face2emoji_tray.classifier import EXPRESSION_MODEL, EYE_MODEL, Classifier, loaded
 from face2emoji_tray.emoji import FACE_CLASSES
 from face2emoji_tray.eyes import EyeReader, Eyes, SleepRule, laughing, mouth_opening
-from face2emoji_tray.face import DETECT_EVERY, FaceFinder
+from face2emoji_tray.face import FaceFinder, Pose
 from face2emoji_tray.profile import Profile
 
 
@@ -28,6 +28,8 @@ class Reading:
     features: np.ndarray | None = None  # the model's penultimate features (a profile's input)
     personal_wink: bool = False  # the person's own wink, as their profile taught it
     mouth: float | None = None  # the lips' gap over the mouth's width (eyes.mouth_opening)
+    blendshapes: dict[str, float] | None = None  # the face's shape: MediaPipe's 52 scores
+    pose: Pose | None = None  # the head's yaw, pitch and roll in degrees
 
     @property
     def wink(self) -> bool:
@@ -56,15 +58,15 @@ class Reading:
 
 class Recognizer:
     """Not thread-safe (mediapipe): one per thread. `video=True` for one camera's frames,
-    in order, with the face detector's check every `detect_every`-th frame (see FaceFinder);
-    stills — photos, uploads, datasets — need the default."""
+    in order (the face stage follows the face, see FaceFinder); stills — photos, uploads,
+    datasets — need the default."""
 
     def __init__(self, model: Path | str | Classifier = EXPRESSION_MODEL,
                  eye_model: Path | str | Classifier = EYE_MODEL, video: bool = False,
-                 profile: Profile | None = None, detect_every: int = DETECT_EVERY) -> None:
+                 profile: Profile | None = None) -> None:
         self.classifier = loaded(model)
         self.eyes = EyeReader(eye_model)
-        self.finder = FaceFinder(self.classifier.spec, video=video, detect_every=detect_every)
+        self.finder = FaceFinder(self.classifier.spec, video=video)
         self.profile = profile  # the user's own faces; may be swapped while running
 
     def close(self) -> None:
@@ -79,7 +81,8 @@ class Recognizer:
         reading = Reading(found.count, dict(zip(self.classifier.classes, map(float, outputs[0][0]))),
                           self.eyes.read(face), face.box,
                           features=outputs[1][0] if len(outputs) > 1 else None,
-                          mouth=None if face.landmarks is None else mouth_opening(face.landmarks))
+                          mouth=None if face.landmarks is None else mouth_opening(face.landmarks),
+                          blendshapes=face.blendshapes, pose=face.pose)
         return calibrated(reading, self.classifier.classes, self.profile)
 
 

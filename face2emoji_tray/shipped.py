@@ -21,3 +21,8 @@ def shipped_dir(name: str) -> Path:
     if installed.is_dir():
         return Path(str(installed))
     return Path(__file__).resolve().parent.parent / name
+
+
+class ModelError(RuntimeError):
+    """A shipped model file is missing, unreadable, or not the one we ship; the message names
+    the file (the CLI's exit code 3)."""

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.media import SMILE_JPG, read_photo
+from tests.media import NEUTRAL_JPG, SMILE_JPG, read_photo
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
@@ -67,6 +67,12 @@ def desk(tmp_path_factory):
 def smile() -> np.ndarray:
     """A real photo of a smiling face, BGR, 320x320."""
     return read_photo(SMILE_JPG)
+
+
+@pytest.fixture(scope="session")
+def neutral() -> np.ndarray:
+    """The same person's neutral face, BGR, 320x320."""
+    return read_photo(NEUTRAL_JPG)
 
 
 @pytest.fixture(scope="session")

@@ -108,11 +108,11 @@ def test_video_mode_measures_each_frame_as_stills_do(finder, smile):
 
 def two_faces(smile, larger_left: bool) -> np.ndarray:
     face = smile[30:290, 30:290]
-    big, small = face, cv2.resize(face, (170, 170))
+    big, small = face, cv2.resize(face, (210, 210))  # its face ≈ 90 px: see MAX_FACES
     left, right = (big, small) if larger_left else (small, big)
     frame = np.full((480, 800, 3), 128, np.uint8)
     frame[100:100 + left.shape[0], 40:40 + left.shape[1]] = left
-    frame[100:100 + right.shape[0], 480:480 + right.shape[1]] = right
+    frame[100:100 + right.shape[0], 500:500 + right.shape[1]] = right
     return frame
 
 
@@ -123,3 +123,58 @@ def test_video_mode_counts_faces_and_follows_the_largest_when_it_changes(smile):
             assert result.count == 2
             x, y, w, h = result.face.box
             assert (x + w / 2 < 400) == larger_left  # the mesh measured the larger face
+
+
+def test_a_reading_carries_the_face_shape_blendshapes_by_name(finder, smile, neutral):
+    """MediaPipe's 52 blendshape scores by their names: the smile's mouth corners are up,
+    the neutral face's are not."""
+    smiling, calm = finder.prepare(smile).face.blendshapes, finder.prepare(neutral).face.blendshapes
+    assert len(smiling) == len(calm) == 52 and "eyeBlinkLeft" in smiling and "jawOpen" in calm
+    assert all(0.0 <= v <= 1.0 for v in smiling.values())
+    assert min(smiling["mouthSmileLeft"], smiling["mouthSmileRight"]) > 0.6
+    assert max(calm["mouthSmileLeft"], calm["mouthSmileRight"]) < 0.2
+
+
+def test_the_head_pose_is_frontal_for_a_portrait_and_rolls_with_the_photo(finder, smile):
+    upright = finder.prepare(smile).face.pose
+    assert upright.frontal() and abs(upright.roll) < 5
+    for degrees in (20, -20):  # the photo turned anticlockwise / clockwise
+        tilted = finder.prepare(rotate(smile, degrees)).face.pose
+        assert abs(tilted.roll - upright.roll - degrees) < 5
+        assert abs(tilted.yaw - upright.yaw) < 5 and abs(tilted.pitch - upright.pitch) < 5
+
+
+def test_a_photo_shrunk_to_a_far_away_face_is_not_found(finder, smile):
+    """The task's detector is short-range: a face under ≈ 10% of the frame's width (≈ 1.3 m
+    from a webcam) is not found; the README says so."""
+    frame = np.full((480, 640, 3), 128, np.uint8)
+    frame[200:300, 300:400] = cv2.resize(smile, (100, 100))  # its face ≈ 35 px wide
+    assert finder.prepare(frame).count == 0
+
+
+@pytest.mark.parametrize("damage", ["truncated", "changed byte", "empty", "missing"])
+def test_a_damaged_face_model_is_refused_in_one_line_naming_the_file(tmp_path, damage):
+    """The task file is checked against the hash we ship before MediaPipe parses any of it."""
+    from face2emoji_tray.face import LANDMARKER
+    from face2emoji_tray.shipped import ModelError
+
+    data = LANDMARKER.read_bytes()
+    path = tmp_path / "face_landmarker.task"
+    if damage != "missing":
+        path.write_bytes({"truncated": data[: len(data) // 2], "empty": b"",
+                          "changed byte": data[:1000] + bytes([data[1000] ^ 1]) + data[1001:]}[damage])
+    with pytest.raises(ModelError, match=f"^{path}: ") as err:
+        FaceFinder(SPEC, model=path)
+    assert "\n" not in str(err.value)
+
+
+def test_mediapipe_is_given_no_certificate_it_could_send_metrics_with():
+    """mediapipe 1.x uploads usage metrics over HTTPS, trusting the certificate bundle its
+    options name: ours name none (the null device), so nothing can be sent."""
+    import os
+
+    from face2emoji_tray.face import offline_options
+
+    sent = offline_options(b"model bytes").to_ctypes()
+    assert sent.ca_bundle_path == os.devnull.encode()
+    assert sent.model_asset_buffer == b"model bytes"
