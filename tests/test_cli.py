@@ -127,8 +127,8 @@ def test_type_now_without_a_running_app_says_so(tmp_path):
 # Reading files a user did not mean as images. A FIFO's open() blocked for good; /dev/zero was
 # read until MemoryError. Each must be refused in one line naming it, the other files read.
 SPECIAL_FILES = ("face.jpg", "zero.jpg")
-ONE_RUN_S = 120  # a blocked read ends the run here: the test fails instead of hanging
-RUN_MEMORY = 8 << 30  # address space: far above a run's needs, far below GBs of zeros
+ONE_RUN_S = 60  # a blocked read ends the run here: the test fails instead of hanging
+RUN_MEMORY = 4 << 30  # address space: twice what a run needs (it runs in 2 GB), not GBs of zeros
 
 
 def special_files(folder) -> None:

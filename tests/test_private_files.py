@@ -1,15 +1,20 @@
 """What only this user may reach stays theirs, and another local user cannot stop the app:
 the tray's control socket lives in a folder of ours (a foreign one is refused in one line; a
-folder another user made in /tmp cannot keep it from starting), and its log, which records
-what was typed and when, is 0600 in 0700 folders, one line per message."""
+folder another user made in /tmp cannot keep it from starting); the preview's secret and key
+go when it is stopped by a signal; and the log, which records what was typed and when, is
+0600 in 0700 folders, one line per message."""
 from __future__ import annotations
 
 import os
 import shutil
+import signal
+import socket
 import stat
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from tests.media import SMILE_JPG
 from tests.processes import APP
@@ -78,6 +83,47 @@ def test_without_xdg_runtime_dir_a_folder_another_user_made_in_tmp_cannot_stop_t
         finally:
             tray.kill()
             tray.wait()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP],
+                         ids=lambda sig: sig.name)
+def test_the_preview_stopped_by_a_signal_leaves_neither_its_secret_nor_its_key(user_dirs, sig):
+    """SIGTERM is how a session's end or `kill` stops it, SIGINT is Ctrl+C, SIGHUP a closed
+    terminal. uvicorn raised SIGTERM again once it had stopped, and the process ended before
+    it removed preview-PORT.html (the secret) and preview-PORT.json (the key)."""
+    port = free_port()
+    folder = user_dirs / "run" / "face2emoji"
+    written = [folder / f"{name}-{port}.{ext}"
+               for name, ext in (("preview", "json"), ("preview", "html"), ("calibrate", "html"))]
+    with open(user_dirs / "web.log", "w+") as out:
+        web = subprocess.Popen([*APP, "web", "--no-browser", "--port", str(port)],
+                               stdout=out, stderr=subprocess.STDOUT)
+        try:
+            wait_for(lambda: web.poll() is not None or listening(port), START_S,
+                     "the preview to listen")
+            assert all(path.exists() for path in written), os.listdir(folder)
+            web.send_signal(sig)
+            code = web.wait(START_S)
+        finally:
+            web.kill()
+            web.wait()
+        out.seek(0)
+        assert code == 128 + sig, out.read()  # ended by the signal, as the shell reports it
+    assert os.listdir(folder) == []
 
 
 LOGGED = """
