@@ -52,7 +52,7 @@ def _private_log(path: Path) -> Path:
 
 def setup_logging(path: Path = LOG_FILE) -> None:
     """Log lines (never frames) to the platform's log folder and to stderr; OSError (one line
-    with files.one_line) where the log cannot be written."""
+    with files.reason) where the log cannot be written."""
     fmt = OneLineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     root = logging.getLogger()
     root.setLevel(logging.WARNING)  # libraries: warnings only (matplotlib, pulled in by mediapipe)

@@ -8,9 +8,10 @@
     face2emoji type-now | status | pause | resume | quit                 ask the running app
     face2emoji web [--port N] [--no-browser] [--calibrate]               the local preview page
 
-Exit codes: 0 fine; 1 a failed check, an unreadable image, no running app to ask, or the
-preview's port taken by another program; 2 bad usage; 3 a model file is missing or broken;
-4 the tray app is already running.
+Exit codes: 0 fine; 1 a failed check, an unreadable image, no running app to ask, the
+preview's port taken by another program, or a file or private folder it cannot use (another
+user's runtime folder, a profile it cannot write); 2 bad usage; 3 a model file is missing or
+broken; 4 the tray app is already running. Names from outside are printed escaped (say).
 """
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ def cmd_tray(args: argparse.Namespace) -> int:
     from face2emoji_tray import camera, config as config_mod
     from face2emoji_tray.app import App, setup_logging
     from face2emoji_tray.classifier import Classifier
-    from face2emoji_tray.files import one_line
+    from face2emoji_tray.files import reason
     from face2emoji_tray.instance import AlreadyRunning, ControlError
 
     config_path = args.config or config_mod.CONFIG_FILE
@@ -61,7 +62,7 @@ def cmd_tray(args: argparse.Namespace) -> int:
     try:
         setup_logging()
     except OSError as exc:
-        return fail(f"cannot write the log: {one_line(exc)}")
+        return fail(f"cannot write the log: {reason(exc)}")
     return app.run(hotkey)
 
 
@@ -192,7 +193,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     a class teaches a face of that name)."""
     from face2emoji_tray import images, profile
     from face2emoji_tray.config import load as load_settings
-    from face2emoji_tray.files import one_line
+    from face2emoji_tray.files import reason
     from face2emoji_tray.recognizer import Recognizer
 
     target = args.profile or profile.default_path()
@@ -246,7 +247,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         kept = profile.set_aside(target)  # a damaged file is replaced, its bytes kept beside it
         wrote = profile.save(built, target)
     except OSError as exc:  # e.g. its folder is a file, or a folder is in the way
-        return fail(f"{target}: cannot write the profile ({one_line(exc)})")
+        return fail(f"{target}: cannot write the profile ({reason(exc)})")
     say(f"wrote {wrote}" + (f" (the unreadable file there is kept as {kept.name})" if kept else ""))
     return 0
 

@@ -83,7 +83,7 @@ def private_folder(path: Path) -> Path:
     return path
 
 
-def one_line(exc: OSError) -> str:
+def reason(exc: OSError) -> str:
     """An OSError as the user reads it: the path and the reason, without Python's [Errno N]
     (NotOurs and other messages of ours are one line already)."""
     if exc.strerror is None:

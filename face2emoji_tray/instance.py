@@ -98,7 +98,7 @@ class ControlServer:
             files.private_folder(path.parent)  # another user's: refused, never used
             self._lock = _lock(path.with_name("instance.lock"))
         except OSError as exc:
-            raise ControlError(f"cannot open the control socket: {files.one_line(exc)}") from None
+            raise ControlError(f"cannot open the control socket: {files.reason(exc)}") from None
         try:
             self._server = _unix_server(path, handle)
         except OSError as exc:  # a read-only or full runtime dir

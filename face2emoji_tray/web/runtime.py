@@ -52,7 +52,7 @@ def folder() -> Path:
         return files.runtime_folder()
     except OSError as exc:
         raise PreviewError(f"no private folder for the preview's files: "
-                           f"{files.one_line(exc)}") from None
+                           f"{files.reason(exc)}") from None
 
 
 def key_file(port: int) -> Path:
