@@ -16,26 +16,50 @@ from pathlib import Path
 
 import platformdirs
 
-from face2emoji_tray import autostart, config as config_mod, desktop, profile, typers
+from face2emoji_tray import autostart, config as config_mod, desktop, files, profile, typers
 from face2emoji_tray.camera import Source
 from face2emoji_tray.classifier import EYE_MODEL, Classifier, loaded
 from face2emoji_tray.engine import Engine
 from face2emoji_tray.instance import ControlServer
+from face2emoji_tray.printable import printable
 from face2emoji_tray.recognizer import Recognizer
 
 log = logging.getLogger("face2emoji")
 LOG_FILE = Path(platformdirs.user_log_dir("face2emoji")) / "face2emoji.log"
 
 
+class OneLineFormatter(logging.Formatter):
+    """Each message as one line the terminal only shows: a typed value or a file's name may
+    hold a newline (it would split the line in two) or an escape sequence (printable.py).
+    A traceback, logged on purpose, keeps its lines."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = printable(record.message)
+        return super().formatMessage(record)
+
+    def formatException(self, ei) -> str:
+        return "\n".join(map(printable, super().formatException(ei).splitlines()))
+
+
+def _private_log(path: Path) -> Path:
+    """The log file, 0600 in a 0700 folder (it records what was typed, with the face and the
+    time); one left 0644 by an earlier version is made 0600."""
+    files.private_folder(path.parent)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+    os.chmod(path, 0o600)
+    return path
+
+
 def setup_logging(path: Path = LOG_FILE) -> None:
-    """Log lines (never frames) to the platform's log folder and to stderr."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    """Log lines (never frames) to the platform's log folder and to stderr; OSError (one line
+    with files.reason) where the log cannot be written."""
+    fmt = OneLineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     root = logging.getLogger()
     root.setLevel(logging.WARNING)  # libraries: warnings only (matplotlib, pulled in by mediapipe)
     for name in ("face2emoji", "face2emoji_tray"):
         logging.getLogger(name).setLevel(logging.INFO)
-    for handler in (logging.FileHandler(path, encoding="utf-8"), logging.StreamHandler()):
+    for handler in (logging.FileHandler(_private_log(path), encoding="utf-8"),
+                    logging.StreamHandler()):
         handler.setFormatter(fmt)
         root.addHandler(handler)
 

@@ -8,19 +8,21 @@
     face2emoji type-now | status | pause | resume | quit                 ask the running app
     face2emoji web [--port N] [--no-browser] [--calibrate]               the local preview page
 
-Exit codes: 0 fine; 1 a failed check, an unreadable image, no running app to ask, or the
-preview's port taken by another program; 2 bad usage; 3 a model file is missing or broken;
-4 the tray app is already running.
+Exit codes: 0 fine; 1 a failed check, an unreadable image, no running app to ask, the
+preview's port taken by another program, or a file or private folder it cannot use (another
+user's runtime folder, a profile it cannot write); 2 bad usage; 3 a model file is missing or
+broken; 4 the tray app is already running. Names from outside are printed escaped (say).
 """
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import sys
 from pathlib import Path
 
 from face2emoji_tray.classifier import EXPRESSION_MODEL, EYE_MODEL, ModelError
+from face2emoji_tray.config import PORTS, Config
+from face2emoji_tray.printable import printable, printable_json
 from face2emoji_tray.profile import ProfileError
 
 EXIT_ERROR, EXIT_USAGE, EXIT_MODEL, EXIT_RUNNING = 1, 2, 3, 4
@@ -28,8 +30,14 @@ ASK_COMMANDS = {"type-now": "type", "status": "status", "pause": "pause", "resum
                 "quit": "quit"}
 
 
+def say(line: str, err: bool = False) -> None:
+    """Print one line that may hold a path or a name from outside (printable.py: a file's
+    name must not drive the terminal)."""
+    print(printable(line), file=sys.stderr if err else sys.stdout)
+
+
 def fail(message: str, code: int = EXIT_ERROR) -> int:
-    print(f"face2emoji: {message}", file=sys.stderr)
+    say(f"face2emoji: {message}", err=True)
     return code
 
 
@@ -37,7 +45,8 @@ def cmd_tray(args: argparse.Namespace) -> int:
     from face2emoji_tray import camera, config as config_mod
     from face2emoji_tray.app import App, setup_logging
     from face2emoji_tray.classifier import Classifier
-    from face2emoji_tray.instance import AlreadyRunning
+    from face2emoji_tray.files import reason
+    from face2emoji_tray.instance import AlreadyRunning, ControlError
 
     config_path = args.config or config_mod.CONFIG_FILE
     config, problems = config_mod.load(config_path, create=args.config is None)
@@ -48,7 +57,12 @@ def cmd_tray(args: argparse.Namespace) -> int:
         app = App(source, config, config_path, expression, problems, eyes)
     except AlreadyRunning as exc:
         return fail(str(exc), EXIT_RUNNING)
-    setup_logging()
+    except ControlError as exc:  # e.g. the runtime folder is another user's
+        return fail(str(exc))
+    try:
+        setup_logging()
+    except OSError as exc:
+        return fail(f"cannot write the log: {reason(exc)}")
     return app.run(hotkey)
 
 
@@ -63,7 +77,7 @@ def chosen_profile(args: argparse.Namespace, model):
         return profile.load(args.profile, model)
     found, note = profile.load_default(model)
     if found is None and note:
-        print(f"face2emoji: {note} (not used)", file=sys.stderr)
+        say(f"face2emoji: {note} (not used)", err=True)
     return found
 
 
@@ -82,24 +96,22 @@ def cmd_predict(args: argparse.Namespace) -> int:
         try:
             reading = recognizer.read(images.read(path), whole_image=args.face_crop)
         except images.ImageError as exc:
-            print(f"{path}: error: {exc}", file=sys.stderr)
+            say(f"{path}: error: {exc}", err=True)
             code = EXIT_ERROR
             continue
         label = reading.label()
         emoji = None if label is None else typed(label, settings, recognizer.profile)
         if args.json:
             pose = None if reading.pose is None else dataclasses.asdict(reading.pose)
-            print(json.dumps({"path": str(path), "label": label, "emoji": emoji,
-                              "probs": reading.probs, "faces": reading.faces,
-                              "blendshapes": reading.blendshapes, "pose": pose},
-                             ensure_ascii=False))
+            print(printable_json({"path": str(path), "label": label, "emoji": emoji,
+                                  "probs": reading.probs, "faces": reading.faces,
+                                  "blendshapes": reading.blendshapes, "pose": pose}))
         elif label is None:
-            print(f"{path}: no face found" + (f" ({reading.note})" if reading.note else ""))
+            say(f"{path}: no face found" + (f" ({reading.note})" if reading.note else ""))
         else:
             top = sorted(reading.probs.items(), key=lambda kv: -kv[1])
             more = f"  [{reading.faces} faces: the largest]" if reading.faces > 1 else ""
-            print(f"{path}: {emoji} {label}  " +
-                  " ".join(f"{c} {p:.0%}" for c, p in top) + more)
+            say(f"{path}: {emoji} {label}  " + " ".join(f"{c} {p:.0%}" for c, p in top) + more)
     recognizer.close()
     return code
 
@@ -113,7 +125,7 @@ def labelled_images(folder: Path) -> list[tuple[Path, str]]:
     for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
         cls = our_class(sub.name)
         if cls is None:
-            print(f"skipping {sub.name}/: not one of our classes", file=sys.stderr)
+            say(f"skipping {sub.name}/: not one of our classes", err=True)
             continue
         out += [(f, cls) for f in images.walk([sub])]
     return out
@@ -131,7 +143,7 @@ def faces_in(folder: Path, classes: tuple[str, ...]) -> list[tuple[Path, str]]:
     for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
         face = our_class(sub.name) or nfc(sub.name)
         if face not in (*classes, WINK) and (why := name_problem(face)):
-            print(f"skipping a folder: {why}", file=sys.stderr)  # the name may hold keys
+            say(f"skipping a folder: {why}", err=True)  # escaped: the name may hold keys
             continue
         out += [(f, face) for f in images.walk([sub])]
     return out
@@ -156,7 +168,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         try:
             reading = recognizer.read(images.read(path), whole_image=args.face_crop)
         except images.ImageError as exc:
-            print(f"{path}: error: {exc}", file=sys.stderr)
+            say(f"{path}: error: {exc}", err=True)
             continue
         truth.append(cls)
         predicted.append(reading.label() or evaluate.NO_FACE)
@@ -169,7 +181,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     result = evaluate.scores(cm, rows, cols)
     print(evaluate.table(result))
     js, png = evaluate.write(cm, rows, cols, result, args.out, title=str(args.dir))
-    print(f"wrote {js} and {png}")
+    say(f"wrote {js} and {png}")
     return 0
 
 
@@ -178,11 +190,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     a class teaches a face of that name)."""
     from face2emoji_tray import images, profile
     from face2emoji_tray.config import load as load_settings
+    from face2emoji_tray.files import reason
     from face2emoji_tray.recognizer import Recognizer
 
     target = args.profile or profile.default_path()
     if args.forget:
-        print(f"forgot {target}" if profile.forget(target) else f"no profile at {target}")
+        say(f"forgot {target}" if profile.forget(target) else f"no profile at {target}")
         return 0
     if args.dir is None or not args.dir.is_dir():
         return fail(f"{args.dir}: not a folder (DIR/happy/*.jpg, DIR/neutral/*.jpg, DIR/wink/*.jpg, "
@@ -196,16 +209,16 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         try:
             reading = recognizer.read(images.read(path), whole_image=args.face_crop)
         except images.ImageError as exc:
-            print(f"{path}: skipped: {exc}", file=sys.stderr)
+            say(f"{path}: skipped: {exc}", err=True)
             continue
         if reading.faces != 1 or reading.features is None:
             why = "no face found" if reading.faces == 0 else f"{reading.faces} faces, need one"
-            print(f"{path}: skipped: {why}", file=sys.stderr)
+            say(f"{path}: skipped: {why}", err=True)
             continue
         if reading.eyes is not None:
             eyes.setdefault(cls, []).append(reading.eyes)
         elif cls == profile.WINK:
-            print(f"{path}: skipped: the eyes could not be measured", file=sys.stderr)
+            say(f"{path}: skipped: the eyes could not be measured", err=True)
             continue
         features.setdefault(cls, []).append(reading.features)
     recognizer.close()
@@ -214,7 +227,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return fail(f"{args.dir}: {exc}", EXIT_USAGE)
     if built.unlearned:
-        print(f"{args.dir / profile.WINK}: {built.unlearned}", file=sys.stderr)
+        say(f"{args.dir / profile.WINK}: {built.unlearned}", err=True)
     if built.taught_alone:
         return fail(f"{args.dir}: {built.taught_alone} (photos of "
                     f"{', '.join(recognizer.classifier.classes)})")
@@ -223,13 +236,16 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                     f"needs at least {profile.MIN_CLASSES}, or a wink")
     settings = load_settings()[0].emoji
     for cls, n in built.photos.items():
-        print(f"{cls}: {n} photo{'s' * (n != 1)}")
+        say(f"{cls}: {n} photo{'s' * (n != 1)}")
     for name, face in built.taught.items():
-        print(f"{name}: {face.photos} photo{'s' * (face.photos != 1)}, taught: types "
-              f"{profile.typed(name, settings, built)}")
-    kept = profile.set_aside(target)  # a damaged file is replaced, its bytes kept beside it
-    print(f"wrote {profile.save(built, target)}"
-          + (f" (the unreadable file there is kept as {kept.name})" if kept else ""))
+        say(f"{name}: {face.photos} photo{'s' * (face.photos != 1)}, taught: types "
+            f"{profile.typed(name, settings, built)}")
+    try:
+        kept = profile.set_aside(target)  # a damaged file is replaced, its bytes kept beside it
+        wrote = profile.save(built, target)
+    except OSError as exc:  # e.g. its folder is a file, or a folder is in the way
+        return fail(f"{target}: cannot write the profile ({reason(exc)})")
+    say(f"wrote {wrote}" + (f" (the unreadable file there is kept as {kept.name})" if kept else ""))
     return 0
 
 
@@ -240,13 +256,16 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    from face2emoji_tray.files import NotOurs
     from face2emoji_tray.instance import ask
 
     try:
         answer = ask(ASK_COMMANDS[args.command])
+    except NotOurs as exc:  # whatever listens there is not our app
+        return fail(str(exc))
     except OSError:
         return fail("Face2Emoji is not running (start it with `face2emoji`)")
-    print(answer)
+    say(answer)
     return EXIT_ERROR if answer.startswith("error") else 0
 
 
@@ -261,14 +280,33 @@ def cmd_web(args: argparse.Namespace) -> int:
         return fail(str(exc))
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, its usage errors printable: they repeat an argument, and a shell's `*` can
+    make a hostile file name one."""
+
+    def error(self, message: str):
+        super().error(printable(message))
+
+
+def port(text: str) -> int:
+    """--port's value: a TCP port, 1-65535 (socket.bind raised OverflowError beyond)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value not in PORTS:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port ({PORTS.start}-{PORTS.stop - 1})")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="face2emoji", description="Make a face, get the emoji.",
+    ap = Parser(prog="face2emoji", description="Make a face, get the emoji.",
                                  epilog="Exit codes: 0 ok, 1 error, 2 usage, 3 model, "
                                         "4 already running.")
-    model = argparse.ArgumentParser(add_help=False)
+    model = Parser(add_help=False)
     model.add_argument("--model", type=Path, default=EXPRESSION_MODEL,
                        help="expression model (.onnx, default: the shipped one)")
-    who = argparse.ArgumentParser(add_help=False)
+    who = Parser(add_help=False)
     mine = who.add_mutually_exclusive_group()
     mine.add_argument("--profile", type=Path, help="a profile made by `calibrate` "
                                                    "(default: yours, where you made one)")
@@ -307,7 +345,8 @@ def parser() -> argparse.ArgumentParser:
                        ("resume", "watch again"), ("quit", "stop the running app")):
         sub.add_parser(name, help=what).set_defaults(run=cmd_ask)
     p = sub.add_parser("web", parents=[model], help="the local preview page")
-    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--port", type=port, default=Config.web_port,
+                   help="1-65535 (default: %(default)s)")
     p.add_argument("--no-browser", action="store_true")
     p.add_argument("--calibrate", action="store_true",
                    help="open \"Teach it my faces\" (/calibrate) instead of the preview")

@@ -17,11 +17,14 @@ try:
 except ModuleNotFoundError:  # Python 3.10: the same parser from PyPI (setup.cfg installs it)
     import tomli as tomllib
 
+from face2emoji_tray import files
 from face2emoji_tray.emoji import CLASSES, DEFAULT_EMOJI, name_problem, nfc, shown, text_problem
 
 APP = "face2emoji"
 CONFIG_FILE = Path(platformdirs.user_config_dir(APP)) / "config.toml"
 TYPERS = ("auto", "xdotool", "wtype", "ydotool", "clipboard", "pynput")
+PORTS = range(1, 65536)  # a TCP port; 0 would be any free one, and the preview's files name it
+MAX_BYTES = 1 << 20  # the settings file: a few hundred bytes; a FIFO or /dev/zero is refused
 _KEY = re.compile(r"^(<[a-z0-9_]+>|[^<>+\s])$")
 
 
@@ -59,8 +62,10 @@ def _check(name: str, value, default) -> str | None:
         return f"'{name}' must be above 0"
     if name == "threshold" and not 0 <= value <= 1:
         return "'threshold' must be between 0 and 1"
-    if name in ("camera", "web_port") and value < 0:
-        return f"'{name}' must not be negative"
+    if name == "camera" and value < 0:
+        return "'camera' must not be negative"
+    if name == "web_port" and value not in PORTS:
+        return f"'web_port' = {value} is not a port ({PORTS.start}-{PORTS.stop - 1})"
     if name == "fallback" and value and (why := text_problem(value)):
         return f"'fallback' cannot be typed: {why}"
     return None
@@ -129,13 +134,13 @@ def default_text() -> str:
 def load(path: Path = CONFIG_FILE, create: bool = False) -> tuple[Config, list[str]]:
     """Read the config file; a missing one gives defaults (and is created if asked)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = files.read_bounded(path, MAX_BYTES).decode("utf-8")
     except FileNotFoundError:
         if create:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(default_text(), encoding="utf-8")
         return Config(), []
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # files.Refused and UnicodeDecodeError are ValueErrors
         return Config(), [f"{path}: cannot read ({exc}); using all defaults"]
     config, problems = parse(text)
     return config, [f"{path}: {p}" for p in problems]

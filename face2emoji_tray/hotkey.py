@@ -15,23 +15,12 @@ import queue
 import sys
 import threading
 import time
-from typing import Callable, Protocol
+from typing import Callable
+
+from face2emoji_tray.hotkey_base import HotkeyError, Keys
 
 log = logging.getLogger(__name__)
 MAX_WAIT = 1.0  # seconds to wait for the modifiers to be released
-
-
-class HotkeyError(RuntimeError):
-    """The hotkey cannot be used: an invalid combination, or no way to listen here."""
-
-
-class Keys(Protocol):
-    """A platform's listener: calls `on_press` (its own thread) when the combination is
-    pressed, and tells whether keys of it are still held."""
-
-    def start(self) -> None: ...
-    def stop(self) -> None: ...
-    def held(self) -> bool: ...
 
 
 class Hotkey:

@@ -18,7 +18,7 @@ from typing import Callable
 
 from Xlib import X, XK, display, error
 
-from face2emoji_tray.hotkey import HotkeyError
+from face2emoji_tray.hotkey_base import HotkeyError
 
 log = logging.getLogger(__name__)
 

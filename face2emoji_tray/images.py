@@ -6,6 +6,8 @@ the header's size is read first (Image.open is lazy) and an image over MAX_PIXEL
 is refused without decoding it; a JPEG is decoded already scaled down (draft: the DCT gives
 1/2, 1/4 or 1/8 for almost nothing), other formats are scaled to WORK_SIDE right after
 decoding. The CLI's predict/eval/calibrate and the preview page share this one decode.
+A file is read like an upload is received: at most MAX_FILE bytes, and a regular file only
+(files.read_bounded: a FIFO or /dev/zero named face.jpg is refused, not read for good).
 """
 from __future__ import annotations
 
@@ -16,9 +18,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from face2emoji_tray import files
+
 WORK_SIDE = 1920  # larger images are scaled down to this before the face stage
 MAX_PIXELS = 40_000_000  # 40 MP, a 7300x5500 camera photo: 160 MB decoded at 4 bytes a pixel
 MAX_SIDE = 12_000  # either side: a panorama strip beyond this is no face photo either
+# A file's bytes: the largest image decoded (MAX_PIXELS) uncompressed at 3 bytes a pixel, a
+# 40 MP BMP or TIFF, fits; a compressed photo of that size is a fraction of it.
+MAX_FILE = 128 << 20
 WIDE_GRAY = ("I;16", "I;16B", "I;16L", "I")  # 16/32-bit gray, which Pillow cannot scale
 
 
@@ -79,9 +86,9 @@ def decode(data: bytes) -> np.ndarray:
 def read(path: Path | str) -> np.ndarray:
     """A file → BGR frame; ImageError names what is wrong (not the path: callers add it)."""
     try:
-        data = Path(path).read_bytes()
-    except IsADirectoryError:
-        raise ImageError("is a folder") from None
+        data = files.read_bounded(path, MAX_FILE)
+    except files.Refused as exc:
+        raise ImageError(str(exc)) from None
     except OSError as exc:
         raise ImageError(exc.strerror or "cannot read") from None
     return decode(data)

@@ -1,11 +1,11 @@
 """One running app per user, and a way to talk to it: a Unix socket only this user can open.
 
-The socket lives in a private folder (0700) of the user's runtime directory, beside a lock
-file. Whoever holds the lock (fcntl.flock; msvcrt.locking on Windows) is the running app: a
-second `face2emoji` cannot take it and says the app is already running, however close
-together the two start. The kernel drops the lock when its process dies, so a killed app's
-lock file and socket stand in no one's way: the next app takes the lock and replaces the
-socket. `face2emoji type-now` sends the socket "type" (bind that command to a desktop
+The socket lives in a private folder (0700, ours: files.runtime_folder) of the user's runtime
+directory, beside a lock file. Whoever holds the lock (fcntl.flock; msvcrt.locking on Windows)
+is the running app: a second `face2emoji` cannot take it and says the app is already running,
+however close together the two start. The kernel drops the lock when its process dies, so a
+killed app's lock file and socket stand in no one's way: the next app takes the lock and
+replaces the socket. `face2emoji type-now` sends the socket "type" (bind that command to a desktop
 shortcut where a global hotkey cannot be grabbed, as under Wayland).
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 from typing import IO, Callable
 
-import platformdirs
+from face2emoji_tray import files
 
 if os.name == "nt":
     import msvcrt
@@ -26,14 +26,21 @@ else:
 
 
 def socket_path() -> Path:
-    """Where this user's running app listens (read at call time: XDG_RUNTIME_DIR may change)."""
-    return Path(platformdirs.user_runtime_dir("face2emoji")) / "control.sock"
+    """Where this user's running app listens (read at call time: XDG_RUNTIME_DIR may change);
+    files.NotOurs where the folder is another user's (an app there would not be ours)."""
+    return files.runtime_folder() / "control.sock"
+
 
 COMMANDS = ("type", "status", "pause", "resume", "quit")
 
 
-class AlreadyRunning(RuntimeError):
-    pass
+class ControlError(RuntimeError):
+    """The control socket cannot be opened (its folder is another user's, read-only or full):
+    the message is the one line the user sees."""
+
+
+class AlreadyRunning(ControlError):
+    """Another process holds the lock: it is the running app."""
 
 
 def ask(command: str, path: Path | None = None, timeout: float = 10.0) -> str:
@@ -62,32 +69,42 @@ def _lock(path: Path) -> IO[bytes]:
     return f
 
 
+def _unix_server(path: Path, handle: Callable[[str], str]) -> socketserver.BaseServer:
+    """The socket at `path` (0600 by the umask), replacing a killed app's, serving COMMANDS."""
+
+    class Handler(socketserver.StreamRequestHandler):
+        def handle(self) -> None:
+            command = self.rfile.readline().decode("utf-8", "replace").strip()
+            answer = handle(command) if command in COMMANDS else f"error: unknown command {command!r}"
+            self.wfile.write(answer.replace("\n", " ").encode() + b"\n")
+
+    path.unlink(missing_ok=True)  # a killed app's: the lock says no one serves it
+    old = os.umask(0o077)
+    try:
+        server = socketserver.ThreadingUnixStreamServer(str(path), Handler)
+    finally:
+        os.umask(old)
+    server.daemon_threads = True
+    return server
+
+
 class ControlServer:
-    """Serves COMMANDS on the socket; `handle(command) -> answer` runs in a server thread."""
+    """Serves COMMANDS on the socket; `handle(command) -> answer` runs in a server thread.
+    ControlError (AlreadyRunning where another app holds the lock) in one line otherwise."""
 
     def __init__(self, handle: Callable[[str], str], path: Path | None = None) -> None:
-        self.path = path = path or socket_path()
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.chmod(path.parent, 0o700)
-        self._lock = _lock(path.with_name("instance.lock"))
-        path.unlink(missing_ok=True)  # a killed app's: the lock says no one serves it
-
-        class Handler(socketserver.StreamRequestHandler):
-            def handle(self) -> None:
-                command = self.rfile.readline().decode("utf-8", "replace").strip()
-                answer = handle(command) if command in COMMANDS else f"error: unknown command {command!r}"
-                self.wfile.write(answer.replace("\n", " ").encode() + b"\n")
-
-        old = os.umask(0o077)
         try:
-            self._server = socketserver.ThreadingUnixStreamServer(str(path), Handler)
+            self.path = path = path or socket_path()
+            files.private_folder(path.parent)  # another user's: refused, never used
+            self._lock = _lock(path.with_name("instance.lock"))
+        except OSError as exc:
+            raise ControlError(f"cannot open the control socket: {files.reason(exc)}") from None
+        try:
+            self._server = _unix_server(path, handle)
         except OSError as exc:  # a read-only or full runtime dir
             self._lock.close()
-            raise AlreadyRunning(f"cannot open the control socket {path} ({exc.strerror})") \
-                from None
-        finally:
-            os.umask(old)
-        self._server.daemon_threads = True
+            raise ControlError(f"cannot open the control socket {path} "
+                               f"({exc.strerror or exc})") from None
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
                                         name="face2emoji-control")
 

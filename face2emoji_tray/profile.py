@@ -36,7 +36,6 @@ showed; a wink is then theirs or the everyone-rule's (`python -m training.winks 
 from __future__ import annotations
 
 import base64
-import errno
 import json
 import os
 import stat
@@ -53,6 +52,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import platformdirs
 
+from face2emoji_tray import files
 from face2emoji_tray.classifier import EYE_MODEL, file_sha256
 from face2emoji_tray.emoji import FACE_CLASSES, name_problem, nfc, text_problem
 from face2emoji_tray.eyes import Eyes, PersonalWink
@@ -304,37 +304,11 @@ def _taught_from_json(entries: dict) -> dict[str, Taught]:
     return out
 
 
-def read_bytes(path: Path) -> bytes:
-    """The file's bytes, read the way a file other programs can write to must be: never
-    through a symbolic link (one in the data folder could point at another user's file or at
-    /dev/zero), only a regular file (not a FIFO or a device: O_NONBLOCK keeps a FIFO from
-    blocking the open), and at most MAX_BYTES, checked before and while reading. ValueError
-    for such a file (it is no profile), OSError when it cannot be read."""
-    nofollow = getattr(os, "O_NOFOLLOW", 0)
-    if not nofollow and Path(path).is_symlink():  # Windows has no O_NOFOLLOW
-        raise ValueError("a symbolic link, not a file")
-    flags = os.O_RDONLY | nofollow | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-    try:
-        fd = os.open(path, flags)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise ValueError("a symbolic link, not a file") from None
-        raise
-    with os.fdopen(fd, "rb") as f:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise ValueError("not a regular file")
-        if st.st_size > MAX_BYTES:
-            raise ValueError(f"{st.st_size} bytes, more than a profile's {MAX_BYTES}")
-        data = f.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:  # it grew while being read
-        raise ValueError(f"more than a profile's {MAX_BYTES} bytes")
-    return data
-
-
 def _parse(path: Path) -> Profile:
-    """The profile file's content, checked; OSError or one of DAMAGED otherwise."""
-    return Profile.from_json(json.loads(read_bytes(path).decode("utf-8")))
+    """The profile file's content, checked; OSError or one of DAMAGED otherwise. Never read
+    through a symbolic link: one in the data folder could point at another user's file."""
+    data = files.read_bounded(path, MAX_BYTES, follow_links=False)
+    return Profile.from_json(json.loads(data.decode("utf-8")))
 
 
 def load(path: Path, model: "Classifier") -> Profile:

@@ -1,8 +1,10 @@
-"""The command line as a user runs it: predict, eval, doctor, type-now."""
+"""The command line as a user runs it: predict, eval, doctor, type-now; and what it does with
+files and names it did not expect (FIFOs, devices, escape sequences, paths it cannot write)."""
 from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -17,9 +19,16 @@ from tests.conftest import fer_faces
 from tests.media import NEUTRAL_JPG, SMILE_JPG
 
 
-def face2emoji(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+def face2emoji(*args: str, env: dict | None = None, timeout: float = 300,
+               memory: int | None = None) -> subprocess.CompletedProcess:
+    """`face2emoji ARGS` to its end; `memory` caps the process's address space (bytes), so a
+    read that grows without end fails quickly instead of filling the machine."""
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
     return subprocess.run([sys.executable, "-m", "face2emoji_tray", *args], capture_output=True,
-                          text=True, timeout=300, env={**os.environ, **(env or {})})
+                          text=True, errors="surrogateescape", timeout=timeout,
+                          env={**os.environ, **(env or {})}, preexec_fn=cap if memory else None)
 
 
 @pytest.fixture(scope="module")
@@ -113,3 +122,113 @@ def test_type_now_without_a_running_app_says_so(tmp_path):
     done = face2emoji("type-now", env={"XDG_RUNTIME_DIR": str(tmp_path)})
     assert done.returncode == 1
     assert "Face2Emoji is not running" in done.stderr
+
+
+# Reading files a user did not mean as images. A FIFO's open() blocked for good; /dev/zero was
+# read until MemoryError. Each must be refused in one line naming it, the other files read.
+SPECIAL_FILES = ("face.jpg", "zero.jpg")
+ONE_RUN_S = 60  # a blocked read ends the run here: the test fails instead of hanging
+RUN_MEMORY = 4 << 30  # address space: twice what a run needs (it runs in 2 GB), not GBs of zeros
+
+
+def special_files(folder) -> None:
+    """A FIFO named face.jpg and a link to /dev/zero named zero.jpg in `folder`."""
+    os.mkfifo(folder / "face.jpg")
+    (folder / "zero.jpg").symlink_to("/dev/zero")
+
+
+def refused_in_one_line(stderr: str, folder, verb: str) -> None:
+    for name in SPECIAL_FILES:
+        assert f"{folder / name}: {verb}: not a regular file\n" in stderr, stderr
+    assert "Traceback" not in stderr and "MemoryError" not in stderr
+
+
+def test_predict_on_a_fifo_and_dev_zero_named_as_photos_says_each_is_no_file_and_goes_on(
+        tmp_path):
+    special_files(tmp_path)
+    shutil.copy(SMILE_JPG, tmp_path / "smile.jpg")
+    done = face2emoji("predict", str(tmp_path), timeout=ONE_RUN_S, memory=RUN_MEMORY)
+    assert done.returncode == 1  # a file could not be read
+    refused_in_one_line(done.stderr, tmp_path, "error")
+    assert done.stdout.startswith(f"{tmp_path / 'smile.jpg'}: 😀 happy")
+
+
+def test_eval_on_a_fifo_and_dev_zero_in_a_class_folder_scores_the_photos_beside_them(tmp_path):
+    happy = tmp_path / "data" / "happy"
+    happy.mkdir(parents=True)
+    special_files(happy)
+    for i, face in enumerate(fer_faces("happy", 3)):
+        cv2.imwrite(str(happy / f"{i}.png"), face)
+    done = face2emoji("eval", str(tmp_path / "data"), "--face-crop", "--out", str(tmp_path),
+                      timeout=ONE_RUN_S, memory=RUN_MEMORY)
+    assert done.returncode == 0, done.stderr
+    refused_in_one_line(done.stderr, happy, "error")
+    assert json.loads((tmp_path / "confusion.json").read_text())["images"] == 3
+
+
+def my_faces(folder, each: int = 2) -> None:
+    """Face crops of one expression per class folder, enough for `calibrate --face-crop`."""
+    for name, fer in (("happy", "happy"), ("surprised", "surprise")):
+        (folder / name).mkdir(parents=True)
+        for i, face in enumerate(fer_faces(fer, each)):
+            cv2.imwrite(str(folder / name / f"{i}.png"), face)
+
+
+def test_calibrate_skips_a_fifo_and_dev_zero_among_my_photos_and_learns_from_the_rest(tmp_path):
+    my_faces(tmp_path / "me")
+    special_files(tmp_path / "me" / "happy")
+    mine = tmp_path / "mine.json"
+    done = face2emoji("calibrate", str(tmp_path / "me"), "--face-crop", "--profile", str(mine),
+                      timeout=ONE_RUN_S, memory=RUN_MEMORY)
+    assert done.returncode == 0, done.stderr
+    refused_in_one_line(done.stderr, tmp_path / "me" / "happy", "skipped")
+    assert "happy: 2 photos" in done.stdout and mine.is_file()
+
+
+def test_calibrate_that_cannot_write_the_profile_says_so_in_one_line(tmp_path):
+    my_faces(tmp_path / "me")
+    (tmp_path / "a file").write_text("not a folder")
+    target = tmp_path / "a file" / "profile.json"
+    done = face2emoji("calibrate", str(tmp_path / "me"), "--face-crop", "--profile", str(target),
+                      timeout=ONE_RUN_S)
+    assert done.returncode == 1
+    last = done.stderr.splitlines()[-1]
+    assert last.startswith(f"face2emoji: {target}: cannot write the profile ("), done.stderr
+    assert "Traceback" not in done.stderr
+    assert (tmp_path / "a file").read_text() == "not a folder"
+
+
+# A file named to take over the terminal: ESC]2;…BEL sets its title, ESC[31m turns it red; a
+# byte that is no UTF-8 (0x9b, the 8-bit CSI) made print() fail. All are shown as escapes.
+HOSTILE = "\x1b]2;pwned\x07\x1b[31mred"
+HOSTILE_SHOWN = r"\x1b]2;pwned\x07\x1b[31mred"
+RAW = ("\x1b", "\x07", "\x9b", "\udc9b")  # none may reach the terminal
+
+
+def test_file_and_folder_names_with_escape_sequences_are_printed_escaped(tmp_path):
+    (tmp_path / f"{HOSTILE}.jpg").write_bytes(b"not an image")
+    (tmp_path / os.fsdecode(b"\x9b.jpg")).write_bytes(b"not an image either")
+    smile = tmp_path / f"{HOSTILE}-smile.jpg"
+    shutil.copy(SMILE_JPG, smile)
+    utf8 = {"LC_ALL": "C.UTF-8", "PYTHONUTF8": "0", "PYTHONIOENCODING": "utf-8:strict"}
+    done = face2emoji("predict", str(tmp_path), env=utf8, timeout=ONE_RUN_S)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert f"{tmp_path}/{HOSTILE_SHOWN}.jpg: error: not an image" in done.stderr
+    assert f"{tmp_path}/\\udc9b.jpg: error: not an image" in done.stderr
+    assert f"{tmp_path}/{HOSTILE_SHOWN}-smile.jpg: 😀 happy" in done.stdout
+    as_json = face2emoji("predict", "--json", str(smile), env=utf8, timeout=ONE_RUN_S)
+    assert json.loads(as_json.stdout)["path"] == str(smile)  # the same name, read back
+    data = tmp_path / "data"
+    (data / HOSTILE).mkdir(parents=True)
+    scored = face2emoji("eval", str(data), env=utf8, timeout=ONE_RUN_S)
+    assert f"skipping {HOSTILE_SHOWN}/: not one of our classes" in scored.stderr
+    for run in (done, as_json, scored):
+        assert not any(raw in run.stdout + run.stderr for raw in RAW), run
+
+
+def test_web_on_a_port_beyond_65535_is_a_usage_error_in_one_line():
+    for port in ("70000", "0", "-1"):
+        done = face2emoji("web", "--no-browser", "--port", port, timeout=ONE_RUN_S)
+        assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+        assert done.stderr.splitlines()[-1] == (f"face2emoji web: error: argument --port: "
+                                                f"'{port}' is not a port (1-65535)")

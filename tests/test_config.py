@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
-from dataclasses import fields
+from dataclasses import fields, replace
+from resource import RLIMIT_AS, setrlimit
 
 from hypothesis import given, settings, strategies as st
 
@@ -141,3 +143,27 @@ def test_how_long_the_eyes_must_stay_shut_for_the_sleeping_face_is_a_setting():
     assert Config().emoji["sleepy"] == "😴" and "sleep_hold = 1.5" in default_text()
     config, problems = parse("sleep_hold = 0\n")
     assert config.sleep_hold == 1.5 and problems == ["'sleep_hold' must be above 0; using the default"]
+
+
+def test_a_web_port_beyond_65535_is_named_in_one_line_and_the_default_used():
+    for port in (70000, 0, -1):
+        config, problems = parse(f"web_port = {port}\n")
+        assert config.web_port == Config().web_port
+        assert problems == [f"'web_port' = {port} is not a port (1-65535); using the default"]
+    assert parse("web_port = 65535\n") == (replace(Config(), web_port=65535), [])
+
+
+def test_doctor_answers_at_once_when_the_settings_file_is_a_fifo_or_dev_zero(user_dirs):
+    """The settings are read like a photo: a FIFO's open blocked the app for good, /dev/zero
+    was read until memory ran out. Now both give the defaults."""
+    settings = user_dirs / "config" / "face2emoji"
+    settings.mkdir()
+    for make in (os.mkfifo, lambda path: path.symlink_to("/dev/zero")):
+        (settings / "config.toml").unlink(missing_ok=True)
+        make(settings / "config.toml")
+        done = subprocess.run([sys.executable, "-m", "face2emoji_tray", "doctor"], text=True,
+                              capture_output=True, timeout=60,  # a blocked open fails here
+                              preexec_fn=lambda: setrlimit(RLIMIT_AS, (4 << 30, 4 << 30)))
+        assert "Traceback" not in done.stderr, done.stderr
+        hotkey = next(line for line in done.stdout.splitlines() if " hotkey " in line)
+        assert hotkey.split()[1:3] == ["hotkey", Config().hotkey], done.stdout

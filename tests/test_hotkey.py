@@ -106,3 +106,10 @@ def test_without_a_display_there_is_no_hotkey(monkeypatch):
     monkeypatch.delenv("DISPLAY", raising=False)
     with pytest.raises(HotkeyError, match=r"^no global hotkey on this desktop \("):
         Hotkey(COMBINATION, lambda: None)
+
+
+def test_the_x11_listener_imports_without_the_hotkey_module_so_imports_run_one_way():
+    code = "import sys, face2emoji_tray.hotkey_x11; print('face2emoji_tray.hotkey' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert done.stdout.strip() == "False", done.stderr

@@ -218,6 +218,7 @@ def serve(port: int, model: Path = EXPRESSION_MODEL, open_browser: bool = True,
     ours, on the runtime dir's file that sends it to the page with the run's secret."""
     import uvicorn
 
+    runtime.stop_on_signals()  # from here on, a SIGTERM still removes what held() wrote
     found = runtime.prove(port)
     if found == runtime.OURS:  # the tray's "Open preview", then "Teach my faces…"
         print(f"Face2Emoji preview already runs on port {port}: opening it")

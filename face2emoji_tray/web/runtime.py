@@ -2,14 +2,15 @@
 second `face2emoji web` (the tray's "Open preview" and "Teach my faces…" run it) makes before
 it opens the browser on a port: that the server there is our preview, not another program.
 
-Per port, 0600 in a 0700 folder only this user can enter (platformdirs' user_runtime_dir:
+Per port, 0600 in a 0700 folder only this user can enter (files.runtime_folder:
 /run/user/UID/face2emoji on Linux; on Windows and macOS the user's own, untested here):
     preview-PORT.json     {"port", "pid", "key"}: what proves the server on PORT is ours
     preview-PORT.html     sends the browser to http://127.0.0.1:PORT/#s=SECRET (access.py)
     calibrate-PORT.html   … to /calibrate#s=SECRET
 The server writes them once it holds the port (before it listens, so whoever reaches it finds
-them) and removes them when it stops. Files left by a crash are overwritten by the next server
-there; a stale key proves nothing, since the answer must come from the server listening now.
+them) and removes them when it stops, also when stopped by SIGTERM or SIGHUP (stop_on_signals).
+Files left by a crash are overwritten by the next server there; a stale key proves nothing,
+since the answer must come from the server listening now.
 """
 from __future__ import annotations
 
@@ -18,16 +19,17 @@ import http.client
 import json
 import os
 import secrets
+import signal
 import socket
 from collections.abc import Iterator
 from pathlib import Path
 
-import platformdirs
-
+from face2emoji_tray import files
 from face2emoji_tray.web import access
 
 FREE, OURS, TAKEN = "free", "ours", "taken"  # what listens on a port, as prove() finds it
 ANSWER_S = 5.0  # a preview still starting answers within this; an impostor may never
+KEY_BYTES = 4096  # a key file is about 100 bytes
 
 
 class PreviewError(RuntimeError):
@@ -44,14 +46,13 @@ class PortTaken(PreviewError):
 
 
 def folder() -> Path:
-    """The user's runtime dir for us, made private (refused where another user owns it)."""
-    path = Path(platformdirs.user_runtime_dir("face2emoji"))
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if os.name == "posix":
-        if path.stat().st_uid != os.getuid():
-            raise PermissionError(f"{path} belongs to another user")
-        os.chmod(path, 0o700)
-    return path
+    """The user's private runtime folder for us (files.runtime_folder); PreviewError in one
+    line where it is another user's."""
+    try:
+        return files.runtime_folder()
+    except OSError as exc:
+        raise PreviewError(f"no private folder for the preview's files: "
+                           f"{files.reason(exc)}") from None
 
 
 def key_file(port: int) -> Path:
@@ -111,6 +112,21 @@ def _bind(port: int) -> socket.socket:
     return sock
 
 
+def stop_on_signals() -> None:
+    """Let SIGTERM and SIGHUP end the run as Ctrl+C does, by an exception, so that held()
+    removes the files (SystemExit, with the exit status of a process the signal ended). By
+    default they end the process at once: uvicorn catches SIGINT and SIGTERM while it serves,
+    shuts down, then raises the signal again under the handlers it found
+    (Server.capture_signals), and the secret and the key stayed behind."""
+    for name in ("SIGTERM", "SIGHUP"):
+        if (signum := getattr(signal, name, None)) is not None:
+            signal.signal(signum, _exit_on)
+
+
+def _exit_on(signum: int, _frame) -> None:
+    raise SystemExit(128 + signum)
+
+
 @contextlib.contextmanager
 def held(keys: access.Keys) -> Iterator[socket.socket]:
     """The port bound for our preview, its files written, then listening; all undone on
@@ -154,7 +170,7 @@ def prove(port: int) -> str:
     except OSError:
         return TAKEN
     try:
-        key = json.loads(key_file(port).read_text(encoding="utf-8"))["key"]
+        key = json.loads(files.read_bounded(key_file(port), KEY_BYTES, follow_links=False))["key"]
     except (OSError, ValueError, KeyError, TypeError):
         return TAKEN  # no preview of ours was started on this port
     nonce = secrets.token_hex(16)
