@@ -282,10 +282,14 @@ def offline_options(model: bytes):
     return Offline(model_asset_buffer=model)
 
 
-def _boxes(faces: list) -> np.ndarray:
-    """(N, 4) x0, y0, x1, y1 of each face's landmarks, in the image's normalised units."""
-    pts = [np.array([(p.x, p.y) for p in face]) for face in faces]
-    return np.array([[*p.min(axis=0), *p.max(axis=0)] for p in pts]).reshape(-1, 4)
+def _points(faces: list) -> list[np.ndarray]:
+    """Each face's landmarks as an (N, 2) array in the image's normalised units."""
+    return [np.array([(p.x, p.y) for p in face], np.float32) for face in faces]
+
+
+def _boxes(points: list[np.ndarray]) -> np.ndarray:
+    """(N, 4) x0, y0, x1, y1 of each face's landmarks."""
+    return np.array([[*p.min(axis=0), *p.max(axis=0)] for p in points]).reshape(-1, 4)
 
 
 def _distinct(boxes: np.ndarray, overlap: float = 0.5) -> int:
@@ -366,10 +370,11 @@ class FaceFinder:
         found = self._run(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
         if not found.face_landmarks:
             return FaceResult(0)
-        boxes = _boxes(found.face_landmarks)
+        points = _points(found.face_landmarks)
+        boxes = _boxes(points)
         i = int(np.argmax(np.prod(boxes[:, 2:] - boxes[:, :2], axis=1)))  # the largest
         h, w = bgr.shape[:2]
-        landmarks = np.array([(p.x * w, p.y * h) for p in found.face_landmarks[i]], np.float32)
+        landmarks = points[i] * np.array([w, h], np.float32)
         face = align_face(bgr, landmarks, self.spec)
         face.blendshapes = {c.category_name: float(c.score) for c in found.face_blendshapes[i]}
         face.pose = Pose.from_matrix(found.facial_transformation_matrixes[i])
