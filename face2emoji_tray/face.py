@@ -13,6 +13,7 @@ webcams.
 """
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import logging
@@ -282,6 +283,19 @@ def offline_options(model: bytes):
     return Offline(model_asset_buffer=model)
 
 
+# MediaPipe's tasks must not be left to the garbage collector: FaceLandmarker.__del__ closes
+# through a worker thread and was seen to hang the process for good (pytest, after a test that
+# failed before its close), and at exit it prints an ignored TypeError. Every task made stays
+# referenced here until closed; any left open are closed at exit, in order.
+_OPEN_TASKS: set = set()
+
+
+@atexit.register
+def _close_open_tasks() -> None:
+    while _OPEN_TASKS:
+        _OPEN_TASKS.pop().close()
+
+
 def _points(faces: list) -> list[np.ndarray]:
     """Each face's landmarks as an (N, 2) array in the image's normalised units."""
     return [np.array([(p.x, p.y) for p in face], np.float32) for face in faces]
@@ -338,10 +352,13 @@ class FaceFinder:
             min_face_presence_confidence=FOLLOWED_PRESENCE if self.video else 0.5,
             output_facial_transformation_matrixes=True)
         with native_stderr_to_log():
-            return vision.FaceLandmarker.create_from_options(options)
+            task = vision.FaceLandmarker.create_from_options(options)
+        _OPEN_TASKS.add(task)
+        return task
 
     def close(self) -> None:
         if self._task is not None:
+            _OPEN_TASKS.discard(self._task)
             self._task.close()
             self._task = None
 

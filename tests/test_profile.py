@@ -174,7 +174,7 @@ def test_saving_over_broken_files_keeps_each_of_them(my_profile, tmp_path):
     assert profile.Profile.from_json(json.loads(target.read_text())).photos == good.photos
 
 
-SLIGHT_WINKER = "subject07"  # a wink the rule for everyone misses (eye model 0.36 against 0.0)
+SLIGHT_WINKER = "subject02"  # a wink the rule for everyone misses (eye model 0.12 against 0.0)
 
 
 @pytest.fixture(scope="module")
@@ -260,11 +260,13 @@ def test_a_wink_only_profile_is_used_by_a_running_app_and_a_photo_of_my_wink(win
     assert taught is not None and taught.prototypes == {} and not taught.active
     assert taught.useful and watcher.note == "your faces"
     recognizer = Recognizer(model, profile=taught)
-    wink = images.read(winks_dir / "wink" / "me.png")
-    assert recognizer.read(wink).label() == "wink"
-    recognizer.profile = None
-    assert recognizer.read(wink).label() != "wink"
-    recognizer.close()
+    try:
+        wink = images.read(winks_dir / "wink" / "me.png")
+        assert recognizer.read(wink).label() == "wink"
+        recognizer.profile = None
+        assert recognizer.read(wink).label() != "wink"
+    finally:
+        recognizer.close()
 
 
 # --- Taught faces: a face the model has no class for, taught from the person's photos ---

@@ -390,14 +390,14 @@ def test_web_calibrate_opens_the_calibration_page_once_it_answers(tmp_path):
         assert opened.read_text().split() == [uri, url, "200"]
 
 
-def yale(condition: str, person: str = "subject07") -> np.ndarray:
+def yale(condition: str, person: str = "subject02") -> np.ndarray:
     with zipfile.ZipFile(SHARED / "posed" / "posed.zip") as z:
         return cv2.imdecode(np.frombuffer(z.read(f"yale/{condition}/{person}.png"), np.uint8),
                             cv2.IMREAD_COLOR)
 
 
 def test_my_slight_wink_taught_on_the_page_is_read_as_a_wink(server, saved):
-    """subject07's wink is slight: read as a wink only once the page was shown it."""
+    """subject02's wink is slight: read as a wink only once the page was shown it."""
     wink, normal = yale("wink"), yale("normal")
     status, before = request(server, "POST", "/api/calibrate/try?session=wink", jpeg(wink))
     assert status == 200 and before["without"]["label"] != "wink" and not before["active"]
