@@ -155,7 +155,7 @@ def our_side(model_path: Path) -> dict:
     import face2emoji_tray
     import onnxruntime
     from face2emoji_tray.classifier import Classifier
-    from face2emoji_tray.face import whole_image_crop
+    from face2emoji_tray.preprocess import whole_image_crop
 
     package = Path(face2emoji_tray.__file__).resolve()
     assert package.is_relative_to(ROOT), f"{package}: not this checkout's face2emoji_tray"

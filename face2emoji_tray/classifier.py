@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from face2emoji_tray.face import InputSpec, to_input
+from face2emoji_tray.preprocess import InputSpec, to_input
 from face2emoji_tray.shipped import ModelError, shipped_dir
 
 MODELS = shipped_dir("models")

@@ -99,16 +99,18 @@ def check_model(path: Path) -> Check:
 
 def check_face_model() -> Check:
     """The Face Landmarker task file: the one we ship (its hash), and MediaPipe can run it."""
-    from face2emoji_tray.face import LANDMARKER, FaceFinder, InputSpec
+    from face2emoji_tray.face import FaceFinder
+    from face2emoji_tray.preprocess import InputSpec
+    from face2emoji_tray.landmarker import TASK_FILE
 
     try:
         FaceFinder(InputSpec()).close()
     except ModelError as exc:
         return Check("model face", False, str(exc), hint=RESTORE)
     except Exception as exc:  # MediaPipe's own refusal (RuntimeError, ValueError): one line
-        return Check("model face", False, f"{LANDMARKER.name}: MediaPipe cannot run it: "
+        return Check("model face", False, f"{TASK_FILE.name}: MediaPipe cannot run it: "
                      f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
-    return Check("model face", True, f"{LANDMARKER.name} (MediaPipe Face Landmarker)")
+    return Check("model face", True, f"{TASK_FILE.name} (MediaPipe Face Landmarker)")
 
 
 def check_display() -> Check:

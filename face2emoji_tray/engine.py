@@ -22,7 +22,7 @@ import numpy as np
 
 from face2emoji_tray.camera import Backoff, CameraError, FrameReader, Source
 from face2emoji_tray.config import Config
-from face2emoji_tray.face import FaceError
+from face2emoji_tray.preprocess import FaceError
 from face2emoji_tray.profile import Profile, Watcher, typed
 from face2emoji_tray.recognizer import Reading, Recognizer
 from face2emoji_tray.smoother import EXPRESSION, Smoother, State

@@ -1,36 +1,27 @@
-"""The face stage: find, align and measure a face; THE preprocessing for the classifier.
+"""The face stage: find, align and measure a face.
 
-MediaPipe's Face Landmarker task (models/face_landmarker.task) finds the faces of a frame and
-measures each: 478 landmarks (irises included), 52 blendshape scores (browDownLeft,
-eyeBlinkRight, mouthSmileLeft, jawOpen, …) and the head's pose. On a camera's frames (VIDEO
-mode) it follows the faces from frame to frame by itself.
+MediaPipe's Face Landmarker task (landmarker.py) finds the faces of a frame and measures each:
+478 landmarks (irises included), 52 blendshape scores (browDownLeft, eyeBlinkRight,
+mouthSmileLeft, jawOpen, …) and the head's pose. On a camera's frames (VIDEO mode) it follows
+the faces from frame to frame by itself. The largest face is cut out level (align_face) at the
+classifier's framing, with both eye patches and openness for the wink rule.
 
 Training, evaluation, the tray and the web page all call :meth:`FaceFinder.prepare`, so the
-pixels the network sees at run time are made exactly as the pixels it was trained on.
-Histogram equalisation in :func:`to_input` makes the input invariant to any monotonic change
-of brightness (dark, bright, gamma), the failure the original web prototype met on real
-webcams.
+pixels the network sees at run time are made exactly as the pixels it was trained on
+(preprocess.py holds the rest of that preprocessing).
 """
 from __future__ import annotations
 
-import atexit
 import contextlib
-import hashlib
-import logging
 import math
-import os
-import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import cv2
 import numpy as np
 
-from face2emoji_tray.shipped import ModelError, shipped_dir
-
-log = logging.getLogger(__name__)
+from face2emoji_tray import landmarker
+from face2emoji_tray.preprocess import InputSpec, as_bgr, color, whole_image_crop
 
 # Face-mesh landmark indices (mediapipe's canonical mesh of 478 points: the 468 with the eyes'
 # and lips' contours refined, then 10 for the irises).
@@ -40,11 +31,6 @@ LEFT_EYE = (362, 385, 387, 263, 373, 380)
 EYE_PATCH = 24  # CEW eye patches are 24x24 grayscale
 EYE_SCALE = 1.3  # eye patch side / eye width (corner to corner)
 
-LANDMARKER = shipped_dir("models") / "face_landmarker.task"
-# Google's float16 Face Landmarker, version 1 (models/README.md): the file is read and checked
-# against this before MediaPipe parses any of it, so a damaged or swapped file is refused in
-# one line instead of reaching a native parser.
-LANDMARKER_SHA256 = "64184e229b263107bc2b804c6625db1341ff2bb731874b0bcc2fe6544e0bc9ff"
 MAX_FACES = 4  # faces measured (and so counted) per frame: "several" needs two; each costs
 #                a run of the landmark model, and the largest is the one read
 FOLLOWED_PRESENCE = 0.8  # video mode: the least face-presence score (the landmark model's own)
@@ -53,26 +39,6 @@ FOLLOWED_PRESENCE = 0.8  # video mode: the least face-presence score (the landma
 VIDEO_STEP_MS = 200  # video mode: the time between frames the task is told (5 frames a
 #                      second, the tray's pace): one clock for every run, so a video reads
 #                      the same however fast the machine is
-
-
-class FaceError(ValueError):
-    """The input is not an image the face stage can read."""
-
-
-@dataclass(frozen=True)
-class InputSpec:
-    """What the classifier wants: from the model's metadata."""
-
-    size: int = 64
-    color: str = "gray"  # "gray" or "rgb"
-    equalize: bool = True
-    mean: float = 0.5
-    std: float = 0.5
-    crop_scale: float = 1.3  # face crop side / landmark extent: the training crops' framing
-
-    @property
-    def channels(self) -> int:
-        return 1 if self.color == "gray" else 3
 
 
 @dataclass(frozen=True)
@@ -122,56 +88,6 @@ class FaceResult:
     notes: list[str] = field(default_factory=list)
 
 
-def as_bgr(image: np.ndarray) -> np.ndarray:
-    """Any gray/BGR/BGRA, 8- or 16-bit array → 8-bit BGR; a clear FaceError otherwise."""
-    if not isinstance(image, np.ndarray) or image.size == 0:
-        raise FaceError("not an image: empty or not an array")
-    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (1, 3, 4)):
-        raise FaceError(f"not an image: array of shape {image.shape}")
-    if image.dtype == np.uint16:
-        image = (image >> 8).astype(np.uint8)
-    elif image.dtype in (np.float32, np.float64):
-        image = np.clip(image * 255.0, 0, 255).astype(np.uint8)
-    elif image.dtype != np.uint8:
-        raise FaceError(f"not an image: unsupported pixel type {image.dtype}")
-    if image.ndim == 2 or image.shape[2] == 1:
-        return cv2.cvtColor(image.reshape(image.shape[:2]), cv2.COLOR_GRAY2BGR)
-    if image.shape[2] == 4:
-        return cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
-    return image
-
-
-def _color(bgr: np.ndarray, spec: InputSpec) -> np.ndarray:
-    if spec.color == "gray":
-        return cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-
-
-def to_input(crop: np.ndarray, spec: InputSpec) -> np.ndarray:
-    """uint8 crop (spec size and colour) → float32 CHW tensor the network reads."""
-    img = crop
-    if spec.equalize:
-        if img.ndim == 2:
-            img = cv2.equalizeHist(img)
-        else:  # equalise luminance only, keep the colours
-            ycc = cv2.cvtColor(img, cv2.COLOR_RGB2YCrCb)
-            ycc[..., 0] = cv2.equalizeHist(ycc[..., 0])
-            img = cv2.cvtColor(ycc, cv2.COLOR_YCrCb2RGB)
-    x = (img.astype(np.float32) / 255.0 - spec.mean) / spec.std
-    return x[None] if x.ndim == 2 else x.transpose(2, 0, 1)
-
-
-def whole_image_crop(image: np.ndarray, spec: InputSpec) -> np.ndarray:
-    """Treat the whole image as an already cropped face (FER2013-style 48x48 crops)."""
-    bgr = as_bgr(image)
-    h, w = bgr.shape[:2]
-    side = min(h, w)  # centre square: a face crop is square in all our datasets
-    y0, x0 = (h - side) // 2, (w - side) // 2
-    square = bgr[y0 : y0 + side, x0 : x0 + side]
-    interp = cv2.INTER_AREA if side > spec.size else cv2.INTER_LINEAR
-    return _color(cv2.resize(square, (spec.size, spec.size), interpolation=interp), spec)
-
-
 def _square_warp(angle_deg: float, pivot: tuple[float, float], center: tuple[float, float],
                  side: float, out: int) -> np.ndarray:
     """Affine map: rotate the frame about `pivot`, then cut a `side` square at `center` → out²."""
@@ -207,7 +123,7 @@ def align_face(bgr: np.ndarray, landmarks: np.ndarray, spec: InputSpec) -> Face:
     side = spec.crop_scale * max(hi - lo)
     center = ((lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2 + 0.02 * side)
     m = _square_warp(angle, pivot, center, side, spec.size)
-    crop = _color(cv2.warpAffine(bgr, m, (spec.size, spec.size), flags=cv2.INTER_AREA,
+    crop = color(cv2.warpAffine(bgr, m, (spec.size, spec.size), flags=cv2.INTER_AREA,
                                  borderMode=cv2.BORDER_REPLICATE), spec)
     gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
     patches = []
@@ -227,73 +143,6 @@ def align_face(bgr: np.ndarray, landmarks: np.ndarray, spec: InputSpec) -> Face:
                 eye_openness=(eye_aspect_ratio(landmarks, LEFT_EYE),
                               eye_aspect_ratio(landmarks, RIGHT_EYE)),
                 eye_widths=widths)
-
-
-def read_landmarker(path: Path = LANDMARKER) -> bytes:
-    """The task file's bytes, once they are known to be the file we ship."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ModelError(f"{path}: cannot read the face model ({exc.strerror or exc})") from None
-    if hashlib.sha256(data).hexdigest() != LANDMARKER_SHA256:
-        raise ModelError(f"{path}: not the face model we ship (its checksum differs): "
-                         "reinstall face2emoji")
-    return data
-
-
-@contextlib.contextmanager
-def native_stderr_to_log() -> Iterator[None]:
-    """MediaPipe's C++ side and TensorFlow Lite write INFO and WARNING lines straight to the
-    process's stderr (file descriptor 2) while a task is built and first run ("Created
-    TensorFlow Lite XNNPACK delegate for CPU"); no setting of theirs turns them off. The
-    user's terminal should show answers, so for that moment fd 2 goes to an unnamed temporary
-    file, whose lines then reach our log at debug level. It is process-wide: whatever another
-    thread writes to stderr meanwhile is logged the same way, not lost."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as caught:
-        os.dup2(caught.fileno(), 2)
-        try:
-            yield
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-            caught.seek(0)
-            for line in caught.read().decode("utf-8", "replace").splitlines():
-                log.debug("mediapipe: %s", line)
-
-
-def offline_options(model: bytes):
-    """MediaPipe's BaseOptions for a model held in memory, with its network use cut.
-
-    mediapipe 1.x's native library uploads usage metrics (not frames: which task, host,
-    versions, timings) to Google's play.googleapis.com over HTTPS with libcurl, checking the
-    server against the certificate bundle the options name (certifi's). Naming one with no
-    certificates (the null device) leaves it no server it may trust, so no metrics leave the
-    machine; the name is still looked up (DNS). mediapipe 0.10.21, used before, sent none."""
-    from mediapipe.tasks.python import BaseOptions
-
-    class Offline(BaseOptions):
-        def to_ctypes(self):
-            options = super().to_ctypes()
-            options.ca_bundle_path = os.devnull.encode()
-            return options
-
-    return Offline(model_asset_buffer=model)
-
-
-# MediaPipe's tasks must not be left to the garbage collector: FaceLandmarker.__del__ closes
-# through a worker thread and was seen to hang the process for good (pytest, after a test that
-# failed before its close), and at exit it prints an ignored TypeError. Every task made stays
-# referenced here until closed; any left open are closed at exit, in order.
-_OPEN_TASKS: set = set()
-
-
-@atexit.register
-def _close_open_tasks() -> None:
-    while _OPEN_TASKS:
-        _OPEN_TASKS.pop().close()
 
 
 def _points(faces: list) -> list[np.ndarray]:
@@ -335,31 +184,21 @@ class FaceFinder:
     Not thread-safe (one task graph): make one per thread, and in video mode one per camera.
     """
 
-    def __init__(self, spec: InputSpec, video: bool = False, model: Path = LANDMARKER) -> None:
+    def __init__(self, spec: InputSpec, video: bool = False,
+                 model: Path = landmarker.TASK_FILE) -> None:
         self.spec, self.video = spec, video
-        self._model = read_landmarker(model)
+        self._model = landmarker.read(model)
         self._clock_ms = 0
         self._fresh = True  # the next run is the task's first: its native logs are caught
         self._task = self._make()
 
     def _make(self):
-        from mediapipe.tasks.python import vision  # heavy: only when needed
-
-        mode = vision.RunningMode.VIDEO if self.video else vision.RunningMode.IMAGE
-        options = vision.FaceLandmarkerOptions(
-            base_options=offline_options(self._model), running_mode=mode,
-            num_faces=MAX_FACES, output_face_blendshapes=True,
-            min_face_presence_confidence=FOLLOWED_PRESENCE if self.video else 0.5,
-            output_facial_transformation_matrixes=True)
-        with native_stderr_to_log():
-            task = vision.FaceLandmarker.create_from_options(options)
-        _OPEN_TASKS.add(task)
-        return task
+        return landmarker.open_task(self._model, video=self.video, faces=MAX_FACES,
+                                    presence=FOLLOWED_PRESENCE if self.video else 0.5)
 
     def close(self) -> None:
         if self._task is not None:
-            _OPEN_TASKS.discard(self._task)
-            self._task.close()
+            landmarker.close_task(self._task)
             self._task = None
 
     def __enter__(self) -> "FaceFinder":
@@ -404,7 +243,7 @@ class FaceFinder:
         if self._task is None:
             self._task, self._fresh = self._make(), True
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        with native_stderr_to_log() if self._fresh else contextlib.nullcontext():
+        with landmarker.native_stderr_to_log() if self._fresh else contextlib.nullcontext():
             if self.video:
                 self._clock_ms += VIDEO_STEP_MS
                 found = self._task.detect_for_video(image, self._clock_ms)

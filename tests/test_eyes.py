@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from face2emoji_tray.eyes import EyeReader, Eyes, PersonalWink, laughing
-from face2emoji_tray.face import FaceFinder, InputSpec
+from face2emoji_tray.face import FaceFinder
+from face2emoji_tray.preprocess import InputSpec
 from training import sleepy, winks
 from training.data import CEW, POSED, cew_face, cew_label, photo_names, photos, read_zip, split
 from training.train_eyes import HELD_OUT, SEED

@@ -5,7 +5,8 @@ import cv2
 import numpy as np
 import pytest
 
-from face2emoji_tray.face import FaceError, FaceFinder, InputSpec
+from face2emoji_tray.face import FaceFinder
+from face2emoji_tray.preprocess import FaceError, InputSpec
 
 SPEC = InputSpec(size=64, color="gray")
 
@@ -155,10 +156,10 @@ def test_a_photo_shrunk_to_a_far_away_face_is_not_found(finder, smile):
 @pytest.mark.parametrize("damage", ["truncated", "changed byte", "empty", "missing"])
 def test_a_damaged_face_model_is_refused_in_one_line_naming_the_file(tmp_path, damage):
     """The task file is checked against the hash we ship before MediaPipe parses any of it."""
-    from face2emoji_tray.face import LANDMARKER
+    from face2emoji_tray.landmarker import TASK_FILE
     from face2emoji_tray.shipped import ModelError
 
-    data = LANDMARKER.read_bytes()
+    data = TASK_FILE.read_bytes()
     path = tmp_path / "face_landmarker.task"
     if damage != "missing":
         path.write_bytes({"truncated": data[: len(data) // 2], "empty": b"",
@@ -173,8 +174,20 @@ def test_mediapipe_is_given_no_certificate_it_could_send_metrics_with():
     options name: ours name none (the null device), so nothing can be sent."""
     import os
 
-    from face2emoji_tray.face import offline_options
+    from face2emoji_tray.landmarker import offline_options
 
     sent = offline_options(b"model bytes").to_ctypes()
     assert sent.ca_bundle_path == os.devnull.encode()
     assert sent.model_asset_buffer == b"model bytes"
+
+
+def test_an_abort_inside_mediapipe_s_quiet_moment_is_still_said_on_the_terminal():
+    """Its log lines are kept off the terminal while a task is made; a crash is not."""
+    import subprocess
+    import sys
+
+    code = ("import os\nfrom face2emoji_tray.landmarker import native_stderr_to_log\n"
+            "with native_stderr_to_log():\n    os.write(2, b'INFO: noise\\n')\n    os.abort()")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and "noise" not in done.stderr
+    assert "Fatal Python error: Aborted" in done.stderr

@@ -14,7 +14,7 @@ import onnxruntime as ort
 from onnx import TensorProto, numpy_helper
 
 from face2emoji_tray.classifier import EXPRESSION_MODEL, Classifier
-from face2emoji_tray.face import to_input, whole_image_crop
+from face2emoji_tray.preprocess import to_input, whole_image_crop
 from tests.conftest import fer_faces
 
 

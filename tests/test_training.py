@@ -9,7 +9,8 @@ import torch
 
 from face2emoji_tray.classifier import Classifier
 from face2emoji_tray.emoji import FACE_CLASSES
-from face2emoji_tray.face import FaceFinder, to_input
+from face2emoji_tray.face import FaceFinder
+from face2emoji_tray.preprocess import to_input
 from tests.conftest import ROOT, fer_faces
 from tests.media import SMILE_JPG, read_photo
 from training import export, train

@@ -563,7 +563,8 @@ def test_without_a_tray_host_the_app_says_so_once_and_still_types(bare_desk, smi
 
 def eyes_shut(photo: np.ndarray) -> np.ndarray:
     """A real open-eyed face with both upper lids lowered fully (training.closure)."""
-    from face2emoji_tray.face import FaceFinder, InputSpec
+    from face2emoji_tray.face import FaceFinder
+    from face2emoji_tray.preprocess import InputSpec
     from training.closure import lowered
 
     with FaceFinder(InputSpec()) as finder:

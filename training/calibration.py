@@ -32,7 +32,8 @@ import numpy as np
 from face2emoji_tray import profile as prof
 from face2emoji_tray.classifier import EXPRESSION_MODEL, Classifier
 from face2emoji_tray.emoji import our_class
-from face2emoji_tray.face import FaceFinder, whole_image_crop
+from face2emoji_tray.face import FaceFinder
+from face2emoji_tray.preprocess import whole_image_crop
 from training.crossdata import YALE
 from training.data import (POSED, TCCE, TCCE_CHECK, photo_names, photos, tcce_expression,
                            tcce_performer)

@@ -28,7 +28,8 @@ import cv2
 import numpy as np
 
 from face2emoji_tray.eyes import EyeReader
-from face2emoji_tray.face import FaceFinder, InputSpec
+from face2emoji_tray.face import FaceFinder
+from face2emoji_tray.preprocess import InputSpec
 from training.data import POSED, photo_names, photos
 from training.winks import eyes_of
 

@@ -24,7 +24,8 @@ import numpy as np
 
 from face2emoji_tray.classifier import Classifier
 from face2emoji_tray.emoji import FACE_CLASSES, our_class
-from face2emoji_tray.face import FaceFinder, whole_image_crop
+from face2emoji_tray.face import FaceFinder
+from face2emoji_tray.preprocess import whole_image_crop
 from training.data import (POSED, RAFDB, SFEW, TCCE, TCCE_CHECK, VAL_FRACTION, photo_names,
                            photos, split, tcce_label, tcce_performer, training_faces)
 from training.evaluate import predict

@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from face2emoji_tray.emoji import FACE_CLASSES, our_class
-from face2emoji_tray.face import InputSpec, to_input, whole_image_crop
+from face2emoji_tray.preprocess import InputSpec, to_input, whole_image_crop
 
 # ../shared/data beside the project root; FACE2EMOJI_DATA points elsewhere (training.pack's
 # compact copy, on a machine that lacks ../shared).

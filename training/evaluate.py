@@ -20,7 +20,8 @@ import numpy as np
 from face2emoji_tray import evaluate
 from face2emoji_tray.classifier import EXPRESSION_MODEL, EYE_MODEL, MODELS, Classifier
 from face2emoji_tray.emoji import FACE_CLASSES, our_class
-from face2emoji_tray.face import FaceFinder, InputSpec, whole_image_crop
+from face2emoji_tray.face import FaceFinder
+from face2emoji_tray.preprocess import InputSpec, whole_image_crop
 from training.data import (CEW, FER_TEST, FER_TRAIN, FERPLUS_TEST, VAL_FRACTION, cew_face,
                            cew_label, clean, fer_label, ferplus_votes, read_zip, split)
 

@@ -32,7 +32,7 @@ from torch import nn
 
 from face2emoji_tray.classifier import EXPRESSION_MODEL, META_KEY, MODELS, file_sha256
 from face2emoji_tray.emoji import FACE_CLASSES
-from face2emoji_tray.face import InputSpec
+from face2emoji_tray.preprocess import InputSpec
 from training.data import DATA, FER_TRAIN, fer_label, read_zip, source_zip, to_batch
 from training.model import Probabilities, build
 

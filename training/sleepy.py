@@ -48,7 +48,8 @@ import numpy as np
 from face2emoji_tray.classifier import EXPRESSION_MODEL, EYE_MODEL, Classifier
 from face2emoji_tray.config import Config
 from face2emoji_tray.eyes import SleepRule
-from face2emoji_tray.face import FaceFinder, InputSpec
+from face2emoji_tray.face import FaceFinder
+from face2emoji_tray.preprocess import InputSpec
 from face2emoji_tray.recognizer import Recognizer
 from face2emoji_tray.smoother import Smoother
 from training.closure import lowered

@@ -28,7 +28,7 @@ from torch import nn
 from tqdm import tqdm
 
 from face2emoji_tray.emoji import FACE_CLASSES
-from face2emoji_tray.face import InputSpec
+from face2emoji_tray.preprocess import InputSpec
 from training.data import (PHOTO_CROP_SCALE, TCCE_CHECK, VAL_FRACTION, Augment, name_split, split, targets,
                            tcce_faces, to_batch, training_faces)
 from training.model import build

@@ -17,7 +17,8 @@ import torch
 from torch import nn
 
 from face2emoji_tray.classifier import EYE_MODEL, file_sha256
-from face2emoji_tray.face import EYE_PATCH, InputSpec
+from face2emoji_tray.face import EYE_PATCH
+from face2emoji_tray.preprocess import InputSpec
 from training.data import CEW, Augment, cew_face, cew_label, read_zip, split, to_batch
 from training.export import export_onnx, write_checksums
 

@@ -24,7 +24,8 @@ import cv2
 import numpy as np
 
 from face2emoji_tray.eyes import EyeReader, Eyes, PersonalWink
-from face2emoji_tray.face import FaceFinder, InputSpec
+from face2emoji_tray.face import FaceFinder
+from face2emoji_tray.preprocess import InputSpec
 from training.data import DATA, POSED, photo_names, photos
 
 WINKS_DEV = DATA / "winks" / "dev.zip"
