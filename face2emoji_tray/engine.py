@@ -293,11 +293,11 @@ class Engine:
         typed, let the device go, and wait before trying again."""
         if message != self._problem:
             log.warning("%s; retrying", message)
+        self.source.release()  # first: the device is let go before the fault is shown
         with self._lock:
             self._problem = message
             self._smoother.reset()
-        self._forget_face()
-        self.source.release()
+        self._forget_face()  # closes the face stage's task (tens of ms)
         self._publish()
         self._wait(backoff.next())
 

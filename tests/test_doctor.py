@@ -12,7 +12,7 @@ from tests.conftest import ROOT
 
 def test_requirements_with_ranges_bare_names_and_markers_are_checked_where_they_apply(
         monkeypatch):
-    requires = ["numpy>=1.20,<2", "pystray", "python-xlib==0.33; sys_platform == 'linux'",
+    requires = ["numpy>=1.20,<3", "pystray", "python-xlib==0.33; sys_platform == 'linux'",
                 "pywin32==306; sys_platform == 'win32'", "pytest==9.2.0; extra == 'test'",
                 "numpy<1.0", "no-such-package-f2e==1.0"]
     monkeypatch.setattr(doctor.metadata, "requires", lambda dist: requires)
