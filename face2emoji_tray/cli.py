@@ -288,6 +288,16 @@ class Parser(argparse.ArgumentParser):
         super().error(printable(message))
 
 
+def hotkey(text: str) -> str:
+    """--hotkey, checked as the settings' hotkey is (config.valid_hotkey)."""
+    from face2emoji_tray.config import valid_hotkey
+
+    if not valid_hotkey(text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a hotkey like '<ctrl>+<alt>+e' (keys: <named>, a-z, 0-9, -=.,/)")
+    return text
+
+
 def port(text: str) -> int:
     """--port's value: a TCP port, 1-65535 (socket.bind raised OverflowError beyond)."""
     try:
@@ -313,7 +323,8 @@ def parser() -> argparse.ArgumentParser:
     mine.add_argument("--no-profile", action="store_true", help="the global model alone")
     ap.add_argument("--source", help="camera index, video file or image folder "
                                      "(default: the config's camera)")
-    ap.add_argument("--hotkey", help="e.g. '<ctrl>+<alt>+e' (default: the config's)")
+    ap.add_argument("--hotkey", type=hotkey,
+                    help="e.g. '<ctrl>+<alt>+e' (default: the config's)")
     ap.add_argument("--config", type=Path, help="settings file (default: the platform's)")
     ap.add_argument("--model", type=Path, default=EXPRESSION_MODEL, help=argparse.SUPPRESS)
     ap.set_defaults(run=cmd_tray)

@@ -25,7 +25,11 @@ CONFIG_FILE = Path(platformdirs.user_config_dir(APP)) / "config.toml"
 TYPERS = ("auto", "xdotool", "wtype", "ydotool", "clipboard", "pynput")
 PORTS = range(1, 65536)  # a TCP port; 0 would be any free one, and the preview's files name it
 MAX_BYTES = 1 << 20  # the settings file: a few hundred bytes; a FIFO or /dev/zero is refused
-_KEY = re.compile(r"^(<[a-z0-9_]+>|[^<>+\s])$")
+# A <named> key, or one key of a character: a letter, a digit or a little punctuation. The
+# hotkey reaches a shell line (doctor's gsettings command under GNOME Wayland, which the README
+# tells users to run) and the terminal: quotes, $, ;, (, {, backslashes and control characters
+# would let a shared settings file run commands or retitle the terminal there.
+_KEY = re.compile(r"^(<[a-z0-9_]+>|[a-z0-9\-=.,/])$")
 
 
 @dataclass(frozen=True)

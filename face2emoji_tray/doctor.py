@@ -19,6 +19,7 @@ from packaging.specifiers import SpecifierSet
 from face2emoji_tray import desktop, typers
 from face2emoji_tray.classifier import EXPRESSION_MODEL, EYE_MODEL, MODELS, Classifier, ModelError
 from face2emoji_tray.config import load as load_config
+from face2emoji_tray.printable import printable
 
 DIST = "face2emoji-tray"
 RESTORE = "reinstall face2emoji-tray (in a checkout: `git checkout models/`)"
@@ -178,8 +179,8 @@ def run(camera: int = 0) -> list[Check]:
 def main(camera: int = 0) -> int:
     os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
     checks = run(camera)
-    for c in checks:
-        print(c.line())
+    for c in checks:  # escaped: a hotkey or a path from the settings must not drive the terminal
+        print("\n".join(printable(part) for part in c.line().split("\n")))
     failed = [c for c in checks if c.needed and not c.ok]
     print(f"{len(failed)} needed check(s) failed" if failed else "ready")
     return 1 if failed else 0

@@ -8,6 +8,7 @@ import sys
 from dataclasses import fields, replace
 from resource import RLIMIT_AS, setrlimit
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from face2emoji_tray import app, config as config_mod
@@ -167,3 +168,18 @@ def test_doctor_answers_at_once_when_the_settings_file_is_a_fifo_or_dev_zero(use
         assert "Traceback" not in done.stderr, done.stderr
         hotkey = next(line for line in done.stdout.splitlines() if " hotkey " in line)
         assert hotkey.split()[1:3] == ["hotkey", Config().hotkey], done.stdout
+
+
+@pytest.mark.parametrize("hostile", [
+    "<ctrl>+<alt>+$+(+{+t+o+u+c+h+,+/+t+m+p+/+p+w+n+e+d+}+)",  # a command in doctor's shell line
+    "<ctrl>+<alt>+'+;+{+t+}+;+'",
+    "<ctrl>+\x1b+]+2+;+p+w+n+\x07",  # retitles the terminal that prints it
+    "<ctrl>+<alt>+\\"])
+def test_a_hotkey_that_could_run_a_command_or_drive_the_terminal_is_named_and_not_used(hostile):
+    """doctor prints the hotkey inside a gsettings line for GNOME Wayland users to run, and
+    on the terminal: a shared settings file's hotkey must not be able to do anything there."""
+    from face2emoji_tray import desktop
+
+    config, problems = parse(f'hotkey = "{hostile.encode("unicode_escape").decode()}"\n')
+    assert config.hotkey == Config().hotkey and len(problems) == 1 and "'hotkey'" in problems[0]
+    assert "\"binding '<Ctrl><Alt>e'\"" in desktop.gnome_command(config.hotkey)

@@ -118,6 +118,19 @@ def test_ydotool_types_ascii_and_refuses_emoji(desktop_env, monkeypatch, tmp_pat
     assert (tmp_path / "bin" / "ydotool.args").read_text() == "type -- :-) []\n"
 
 
+def test_ydotool_is_never_given_a_backslash_it_would_read_as_return(desktop_env, monkeypatch,
+                                                                     tmp_path):
+    """A shared settings file's `happy = 'touch ~/pwned\\n'` passes the rule for typed text
+    (a backslash and an n), but `ydotool type` reads escapes: it would press Return."""
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-9")
+    desktop_env("ydotool", script=YDOTOOL_1)
+    ydotool = typers.backends()["ydotool"]()
+    for text in ("touch ~/pwned\\n", "\\o/", "a\\tb"):
+        with pytest.raises(typers.TypingError, match="backslash"):
+            ydotool.type(text)
+    assert not (tmp_path / "bin" / "ydotool.args").exists()
+
+
 def test_on_gnome_the_clipboard_pastes_with_ydotool_and_gives_the_users_text_back(
         desktop_env, monkeypatch, tmp_path):
     from face2emoji_tray.typers.clipboard import ClipboardTyper

@@ -69,7 +69,9 @@ def ydotool_usable() -> bool:
 class YdotoolTyper(ToolTyper):
     """Any Wayland desktop through uinput; needs ydotool 1.0+ and ydotoold with access to
     /dev/uinput. It presses the keys of a US keyboard, so it cannot type emoji (its own
-    issue tracker says so): text outside ASCII is refused, and the chain goes on."""
+    issue tracker says so): text outside ASCII is refused, and the chain goes on. So is a
+    backslash: `ydotool type` reads escapes by default (its tool_type.c), so `\n` would press
+    Return and `\t` Tab, past the rule for typed text (emoji.text_problem)."""
 
     name, where, command = "ydotool", "wayland", ("ydotool", "type")
 
@@ -81,6 +83,9 @@ class YdotoolTyper(ToolTyper):
         if not text.isascii():
             raise Refused(f"{self.name}: cannot type {text!r} (it types US-keyboard keys, "
                           "ASCII only)")
+        if "\\" in text:
+            raise Refused(f"{self.name}: cannot type {text!r} (it reads a backslash as the start "
+                          "of an escape: \\n would press Return)")
         super().type(text)
 
 
