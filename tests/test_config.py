@@ -180,6 +180,6 @@ def test_a_hotkey_that_could_run_a_command_or_drive_the_terminal_is_named_and_no
     on the terminal: a shared settings file's hotkey must not be able to do anything there."""
     from face2emoji_tray import desktop
 
-    config, problems = parse(f'hotkey = "{hostile.encode("unicode_escape").decode()}"\n')
+    config, problems = parse(f"hotkey = {json.dumps(hostile)}\n")  # JSON's escapes are TOML's
     assert config.hotkey == Config().hotkey and len(problems) == 1 and "'hotkey'" in problems[0]
     assert "\"binding '<Ctrl><Alt>e'\"" in desktop.gnome_command(config.hotkey)
