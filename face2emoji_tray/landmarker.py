@@ -6,11 +6,13 @@ from __future__ import annotations
 import atexit
 import contextlib
 import faulthandler
+import functools
 import hashlib
 import logging
 import os
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import Iterator
 
@@ -87,14 +89,22 @@ def offline_options(model: bytes):
 # MediaPipe's tasks must not be left to the garbage collector: FaceLandmarker.__del__ closes
 # through a worker thread and was seen to hang the process for good (pytest, after a test that
 # failed before its close), and at exit it prints an ignored TypeError. Every task made stays
-# referenced here until closed; any left open are closed at exit, in order.
+# referenced here until closed; any left open are closed as the interpreter exits, before the
+# worker threads are stopped (threading's exit hooks run in reverse order of registration, so
+# ours is registered after mediapipe's concurrent.futures: at the first task). atexit would be
+# too late: its handlers run after those threads have gone, and the close then raises.
 _OPEN_TASKS: set = set()
 
 
-@atexit.register
 def _close_open_tasks() -> None:
     while _OPEN_TASKS:
         _OPEN_TASKS.pop().close()
+
+
+@functools.cache  # once
+def _close_at_exit() -> None:
+    register = getattr(threading, "_register_atexit", atexit.register)  # CPython 3.9+ has it
+    register(_close_open_tasks)
 
 
 def open_task(model: bytes, video: bool, faces: int, presence: float):
@@ -109,6 +119,7 @@ def open_task(model: bytes, video: bool, faces: int, presence: float):
         output_facial_transformation_matrixes=True)
     with native_stderr_to_log():
         task = vision.FaceLandmarker.create_from_options(options)
+    _close_at_exit()
     _OPEN_TASKS.add(task)
     return task
 

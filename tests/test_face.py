@@ -191,3 +191,17 @@ def test_an_abort_inside_mediapipe_s_quiet_moment_is_still_said_on_the_terminal(
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode != 0 and "noise" not in done.stderr
     assert "Fatal Python error: Aborted" in done.stderr
+
+
+def test_a_program_that_leaves_the_face_stage_open_still_exits_quietly():
+    """What the user's terminal shows is answers: no MediaPipe lines as a task is made, and no
+    traceback when a program ends with one still open (its tasks are closed for it)."""
+    import subprocess
+    import sys
+
+    code = ("from face2emoji_tray.face import FaceFinder\nfrom face2emoji_tray.preprocess import "
+            "InputSpec\nfrom tests.media import SMILE_JPG, read_photo\n"
+            "f = FaceFinder(InputSpec(), video=True)\nprint(f.prepare(read_photo(SMILE_JPG)).count)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "1\n", "")
