@@ -53,7 +53,11 @@ def test_the_wheel_holds_the_app_its_models_and_icons_and_nothing_else(wheel):
     assert package <= names  # every module: the package list in setup.cfg is complete
     assert {"face2emoji_tray/models/expression.onnx", "face2emoji_tray/models/eyes.onnx",
             "face2emoji_tray/models/SHA256SUMS", "face2emoji_tray/assets/LICENSE.md",
-            "face2emoji_tray/web/static/index.html"} <= names
+            "face2emoji_tray/web/static/index.html",
+            # MediaPipe's face model, with its licence and notice (Apache-2.0)
+            "face2emoji_tray/models/face_landmarker.task",
+            "face2emoji_tray/models/LICENSE-mediapipe.txt",
+            "face2emoji_tray/models/NOTICE-mediapipe.txt"} <= names
     assert {f"face2emoji_tray/assets/emoji/{png}" for png in EMOJI_PNGS} <= names
     # every class's icon, and the four states (no face, paused, problem, unsure)
     assert sorted(EMOJI_PNGS) == sorted([f"{c}.png" for c in CLASSES] + STATE_PNGS)
