@@ -226,6 +226,45 @@ def test_every_icon_and_state_name_is_reserved_and_a_name_is_never_a_path():
         profile.Profile.build("0" * 64, {**two_faces(), "problem": [np.ones(64)]})
 
 
+# Names people read as a class or a state: the case, the width, a dataset's word, the words
+# the tray and the page show.
+LOOKALIKES = {"Happy": "happy", "ｈａｐｐｙ": "happy", "fear": "scared", "Surprise": "surprised"}
+STATE_LOOKALIKES = ("PAUSED", "No_Face", "no face", "Unsure", "paused (camera off)", "Problem")
+
+
+def test_a_settings_key_that_is_a_class_in_capitals_is_named_and_happy_keeps_its_emoji():
+    config, problems = parse('[emoji]\nHappy = "🙂"\n')
+    assert config.emoji["happy"] == "😀" and "Happy" not in config.emoji
+    assert problems == ["[emoji] 'Happy' names no class (angry, happy, neutral, sad, scared, "
+                        "surprised, wink, sleepy) and cannot name a taught face: 'Happy' reads "
+                        "as the built-in 'happy'; ignored"]
+
+
+@pytest.mark.parametrize("name", [*LOOKALIKES, *STATE_LOOKALIKES])
+def test_a_face_named_like_a_class_or_a_state_is_refused_on_the_page_in_a_profile_and_calibrate(
+        name, tmp_path, capsys):
+    assert unusable(name, "🙂", {}).startswith("the name: ")
+    with pytest.raises(ValueError, match="taught face"):
+        profile.Profile.from_json(saved_with_taught({name: "🙂"}))
+    (tmp_path / name).mkdir()
+    Image.new("RGB", (8, 8)).save(tmp_path / name / "me.png")
+    taken = {face for _, face in faces_in(tmp_path, FACE_CLASSES)}
+    dataset_word = name.isascii() and name in LOOKALIKES  # Happy/ in a dataset: happy photos
+    assert taken == ({LOOKALIKES[name]} if dataset_word else set())
+
+
+def test_a_lookalike_says_which_face_it_passes_for():
+    assert name_problem("ｈａｐｐｙ") == "'ｈａｐｐｙ' reads as the built-in 'happy'"
+    assert name_problem("fear") == "'fear' reads as the built-in 'scared'"
+    assert name_problem("no face") == "'no face' is the name of one of the app's states"
+
+
+def test_an_unknown_setting_with_escape_sequences_in_its_name_is_named_escaped():
+    config, problems = parse('"\\u001b]2;x\\u0007\\n\\u202e" = 1\n')
+    assert config == Config()
+    assert problems == ["unknown setting '\\x1b]2;x\\x07\\n\\u202e' ignored"]
+
+
 def test_a_face_of_no_profile_in_use_types_nothing():
     assert profile.typed("yuck", Config().emoji, None) == ""
     assert profile.typed("happy", Config().emoji, None) == "😀"
