@@ -59,9 +59,9 @@ def _check(name: str, value, default) -> str | None:
         if not (isinstance(default, float) and type(value) is int):
             return f"'{name}' should be {type(default).__name__}, not {type(value).__name__}"
     if name == "hotkey" and not valid_hotkey(value):
-        return f"'hotkey' = {value!r} is not a hotkey like '<ctrl>+<alt>+e'"
+        return f"'hotkey' = {shown(value)} is not a hotkey like '<ctrl>+<alt>+e'"
     if name == "typer" and value not in TYPERS:
-        return f"'typer' = {value!r} is not one of {', '.join(TYPERS)}"
+        return f"'typer' = {shown(value)} is not one of {', '.join(TYPERS)}"
     if name in ("fps", "window", "wink_hold", "sleep_hold") and not value > 0:
         return f"'{name}' must be above 0"
     if name == "threshold" and not 0 <= value <= 1:
@@ -77,13 +77,16 @@ def _check(name: str, value, default) -> str | None:
 
 def _emoji(table, problems: list[str]) -> dict[str, str]:
     """Per class, and per taught face by its name (profile.py), the text it types; an entry
-    that cannot be typed (emoji.text_problem) is named and the class keeps its default."""
+    that cannot be typed (emoji.text_problem) is named and the class keeps its default.
+    A key that differs from a class only in case or width (Happy, ｈａｐｐｙ: name_problem) is
+    named and ignored, not read as the class: TOML keys, like every other setting's name,
+    are exact, and `Happy` beside `happy` would leave one of the two silently unused."""
     out = dict(DEFAULT_EMOJI)
     for key, text in table.items():
         name = nfc(key)
         if name not in CLASSES and (why := name_problem(name)):
             problems.append(f"[emoji] {shown(key)} names no class ({', '.join(CLASSES)}) and "
-                            f"cannot name a taught face: {why}")
+                            f"cannot name a taught face: {why}; ignored")
         elif why := text_problem(text):
             keeps = "using the default" if name in CLASSES else "ignored"
             problems.append(f"[emoji] {shown(name)} cannot be typed: {why}; {keeps}")
@@ -104,7 +107,7 @@ def parse(text: str) -> tuple[Config, list[str]]:
     values = {}
     for name, value in data.items():
         if name not in known:
-            problems.append(f"unknown setting '{name}' ignored")
+            problems.append(f"unknown setting {shown(name)} ignored")
         elif name == "emoji":
             if isinstance(value, dict):
                 values["emoji"] = _emoji(value, problems)

@@ -6,29 +6,36 @@ A file name may hold ESC and BEL: printed raw, `ESC]2;…BEL` retitles the user'
 reorders what follows it. An undecodable byte of a name (a lone surrogate, as Python holds
 it) makes print() fail, and a raw 0x9b byte is a CSI to an 8-bit terminal. Such characters
 are shown as Python's escapes (\\x1b, \\n, \\u202e, \\udcff); every other character, emoji
-included, as it is. ZWJ and the tag characters stay: they make up emoji (🧑‍💻, flags).
+included, as it is. ZWJ stays (🧑‍💻), and so do the tag characters of a subdivision flag
+(emoji.FLAG); tag characters elsewhere are invisible ASCII, and are escaped.
 """
 from __future__ import annotations
 
 import json
 import unicodedata
+from typing import Callable
 
-ZWJ = "\u200d"
-TAGS = ("\U000e0020", "\U000e007f")  # the tag characters of subdivision flags (🏴 + tags)
+from face2emoji_tray.emoji import FLAG, ZWJ
+
 SHOWN_ESCAPED = ("Cc", "Cs", "Cf", "Zl", "Zp")  # controls, surrogates, format, separators
 
 
 def _unsafe(ch: str) -> bool:
-    return (unicodedata.category(ch) in SHOWN_ESCAPED and ch != ZWJ
-            and not TAGS[0] <= ch <= TAGS[1])
+    return unicodedata.category(ch) in SHOWN_ESCAPED and ch != ZWJ
+
+
+def _escaped(text: str, escape: Callable[[str], str]) -> str:
+    """`text` with its unsafe characters as `escape` writes them; a flag's tags kept."""
+    parts = FLAG.split(text)  # the text between the flags
+    flags = FLAG.findall(text) + [""]
+    return "".join("".join(escape(ch) if _unsafe(ch) else ch for ch in part) + flag
+                   for part, flag in zip(parts, flags))
 
 
 def printable(value: object) -> str:
     """`str(value)` with the characters that can drive a terminal, split a line or reorder
     or hide what is shown written as escapes."""
-    text = str(value)
-    return "".join(ch.encode("unicode_escape").decode("ascii") if _unsafe(ch) else ch
-                   for ch in text)
+    return _escaped(str(value), lambda ch: ch.encode("unicode_escape").decode("ascii"))
 
 
 def _json_escape(ch: str) -> str:
@@ -42,5 +49,4 @@ def _json_escape(ch: str) -> str:
 def printable_json(obj: object) -> str:
     """`obj` as one line of JSON that reads back to the same values, with those characters
     as JSON escapes (json.dumps escapes only the C0 controls; emoji stay readable)."""
-    text = json.dumps(obj, ensure_ascii=False)
-    return "".join(_json_escape(ch) if _unsafe(ch) else ch for ch in text)
+    return _escaped(json.dumps(obj, ensure_ascii=False), _json_escape)

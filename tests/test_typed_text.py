@@ -18,11 +18,20 @@ from face2emoji_tray.cli import faces_in
 from face2emoji_tray.config import Config, parse
 from face2emoji_tray.emoji import FACE_CLASSES, name_problem
 from face2emoji_tray.engine import Engine, Status
+from face2emoji_tray.printable import printable, printable_json
 from face2emoji_tray.recognizer import Reading, calibrated
 from face2emoji_tray.smoother import EXPRESSION, NO_FACE, UNSURE, State
 from face2emoji_tray.tray import ASSETS, image_name
 from face2emoji_tray.web.calibration import unusable
 from tests.waiting import wait_for
+
+CANCEL_TAG = "\U000E007F"
+
+
+def tags(ascii_text: str) -> str:
+    """`ascii_text` in tag characters (U+E0000 + its code): invisible, and read by programs."""
+    return "".join(chr(0xE0000 + ord(ch)) for ch in ascii_text)
+
 
 # Texts that are keys, line breaks or invisible reordering, as a shared dotfile, a copied
 # snippet or another program's profile could hold them.
@@ -39,6 +48,26 @@ HOSTILE = {
     "a byte order mark": "\ufeff😀",
     "tag characters outside a flag": "😀\U000E0067\U000E0062\U000E007F",
     "100,000 characters": "😀" * 100_000,
+    "tag-encoded ASCII inside a fake flag": "🏴" + tags("IGNORE PREVIOUS") + CANCEL_TAG,
+    "a flag's tags, too many of them": "🏴" + tags("gbsctxx") + CANCEL_TAG,
+    "a combining grapheme joiner": "ok\u034f",
+    "a lone variation selector": "\ufe0f",
+    "a variation selector after letters": "ok\ufe0f",
+    "a variation selector from the supplement": "😀\U000E0100",
+    "a lone joiner": "\u200d",
+    "a trailing joiner": "😀\u200d",
+    "a joiner between letters": "o\u200dk",
+    "a Hangul filler": "\u3164",
+    "a halfwidth Hangul filler": "\uffa0",
+    "a Hangul choseong filler": "\u115f\u1160",
+    "a Khmer inherent vowel": "\u17b4",
+    "a braille blank": "\u2800",
+    "a soft hyphen": "ok\u00ad",
+    "a private-use character": "\ue000",
+    "an unassigned code point": "\u0378",
+    "a noncharacter": "\uffff",
+    "another noncharacter": "ok\ufdd0",
+    "spaces alone": "   ",
 }
 # What an emoji or a short word needs: all typed as they are.
 FINE = {
@@ -48,6 +77,10 @@ FINE = {
     "the flag of Scotland (a tag sequence)": "🏴\U000E0067\U000E0062\U000E0073\U000E0063"
                                               "\U000E0074\U000E007F",
     "a kiss with two skin tones": "👩🏻‍❤️‍💋‍👩🏼",
+    "the flags of England and Wales": "🏴" + tags("gbeng") + CANCEL_TAG + "🏴" + tags("gbwls")
+                                      + CANCEL_TAG,
+    "a keycap": "1\ufe0f\u20e3",
+    "a shaking face, newer than Python 3.11's Unicode 14": "\U0001FAE8",
     "a kaomoji": "¯\\_(ツ)_/¯",
     "a word": "lol",
 }
@@ -119,6 +152,32 @@ def test_yuck_and_yuck_with_a_zero_width_space_are_not_two_faces():
         profile.Profile.build("0" * 64, {**two_faces(), "yuck\u200b": [rng.normal(size=64)]})
 
 
+@pytest.mark.parametrize("mark", ["\ufe0f", "\u034f", "\u200d", "\U000E0100"])
+def test_yuck_with_an_invisible_mark_is_not_a_second_yuck(mark):
+    with pytest.raises(ValueError, match=f"U\\+{ord(mark):04X}"):
+        profile.Profile.from_json(saved_with_taught({"yuck": "🤢", f"yuck{mark}": "🤮"}))
+
+
+def test_a_blank_name_or_an_invisible_emoji_is_no_taught_face():
+    for taught in ({"\u3164": "🤢"}, {"yuck": "\u200d"}, {"yuck": "\ufe0f"}):
+        with pytest.raises(ValueError, match="taught face"):
+            profile.Profile.from_json(saved_with_taught(taught))
+    config, problems = parse('[emoji]\nneutral = "\\u200d"\n')
+    assert config.emoji["neutral"] == "😐"
+    assert "[emoji] 'neutral' cannot be typed: a text with U+200D (a joiner that joins no two " \
+           "emoji); using the default" in problems
+
+
+def test_tag_characters_outside_a_flag_are_printed_escaped_and_a_flag_as_it_is():
+    scotland = "🏴" + tags("gbsct") + CANCEL_TAG
+    assert printable("a\U000E0041") == "a\\U000e0041"
+    assert printable(f"{scotland} ok") == f"{scotland} ok"
+    smuggled = "🏴" + tags("IGNORE") + CANCEL_TAG
+    assert printable(smuggled) == "🏴" + "".join(f"\\U{ord(t):08x}" for t in smuggled[1:])
+    assert json.loads(printable_json([smuggled, scotland])) == [smuggled, scotland]
+    assert "\U000E0049" not in printable_json(smuggled)
+
+
 CAFE_NFC, CAFE_NFD = "caf\u00e9", "cafe\u0301"  # the same name as people see it
 
 
@@ -165,6 +224,45 @@ def test_every_icon_and_state_name_is_reserved_and_a_name_is_never_a_path():
         assert name_problem(name) == "a name with / or \\ (a name is never a path)"
     with pytest.raises(ValueError, match="'problem' is the name of one of the app's states"):
         profile.Profile.build("0" * 64, {**two_faces(), "problem": [np.ones(64)]})
+
+
+# Names people read as a class or a state: the case, the width, a dataset's word, the words
+# the tray and the page show.
+LOOKALIKES = {"Happy": "happy", "ｈａｐｐｙ": "happy", "fear": "scared", "Surprise": "surprised"}
+STATE_LOOKALIKES = ("PAUSED", "No_Face", "no face", "Unsure", "paused (camera off)", "Problem")
+
+
+def test_a_settings_key_that_is_a_class_in_capitals_is_named_and_happy_keeps_its_emoji():
+    config, problems = parse('[emoji]\nHappy = "🙂"\n')
+    assert config.emoji["happy"] == "😀" and "Happy" not in config.emoji
+    assert problems == ["[emoji] 'Happy' names no class (angry, happy, neutral, sad, scared, "
+                        "surprised, wink, sleepy) and cannot name a taught face: 'Happy' reads "
+                        "as the built-in 'happy'; ignored"]
+
+
+@pytest.mark.parametrize("name", [*LOOKALIKES, *STATE_LOOKALIKES])
+def test_a_face_named_like_a_class_or_a_state_is_refused_on_the_page_in_a_profile_and_calibrate(
+        name, tmp_path, capsys):
+    assert unusable(name, "🙂", {}).startswith("the name: ")
+    with pytest.raises(ValueError, match="taught face"):
+        profile.Profile.from_json(saved_with_taught({name: "🙂"}))
+    (tmp_path / name).mkdir()
+    Image.new("RGB", (8, 8)).save(tmp_path / name / "me.png")
+    taken = {face for _, face in faces_in(tmp_path, FACE_CLASSES)}
+    dataset_word = name.isascii() and name in LOOKALIKES  # Happy/ in a dataset: happy photos
+    assert taken == ({LOOKALIKES[name]} if dataset_word else set())
+
+
+def test_a_lookalike_says_which_face_it_passes_for():
+    assert name_problem("ｈａｐｐｙ") == "'ｈａｐｐｙ' reads as the built-in 'happy'"
+    assert name_problem("fear") == "'fear' reads as the built-in 'scared'"
+    assert name_problem("no face") == "'no face' is the name of one of the app's states"
+
+
+def test_an_unknown_setting_with_escape_sequences_in_its_name_is_named_escaped():
+    config, problems = parse('"\\u001b]2;x\\u0007\\n\\u202e" = 1\n')
+    assert config == Config()
+    assert problems == ["unknown setting '\\x1b]2;x\\x07\\n\\u202e' ignored"]
 
 
 def test_a_face_of_no_profile_in_use_types_nothing():
