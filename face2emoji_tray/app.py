@@ -120,8 +120,12 @@ class App:
         log.info("camera %s", "paused" if paused else "resumed")
 
     def forget_faces(self) -> None:
-        """Delete the user's profile; the engine notices within a second."""
-        log.info("profile %s", "forgotten" if profile.forget() else "was not there")
+        """Delete the user's profile; the engine notices within a second. A folder in its
+        place is not deleted: one line in the log (this runs in the menu's thread)."""
+        try:
+            log.info("profile %s", "forgotten" if profile.forget() else "was not there")
+        except profile.ProfileError as exc:
+            log.warning("%s", exc)
 
     def set_autostart(self, on: bool) -> None:
         if on:

@@ -194,9 +194,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from face2emoji_tray.recognizer import Recognizer
 
     target = args.profile or profile.default_path()
-    if args.forget:
-        say(f"forgot {target}" if profile.forget(target) else f"no profile at {target}")
+    if args.forget:  # ProfileError (one line) for a folder, or a named file that is no profile
+        say(f"forgot {target}" if profile.forget(args.profile) else f"no profile at {target}")
         return 0
+    if args.profile is not None and (why := profile.not_a_profile(target)):
+        return fail(f"{target}: {why}; not replaced (name a new file or a profile)")
     if args.dir is None or not args.dir.is_dir():
         return fail(f"{args.dir}: not a folder (DIR/happy/*.jpg, DIR/neutral/*.jpg, DIR/wink/*.jpg, "
                     "...)", EXIT_USAGE)
@@ -241,8 +243,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         say(f"{name}: {face.photos} photo{'s' * (face.photos != 1)}, taught: types "
             f"{profile.typed(name, settings, built)}")
     try:
-        kept = profile.set_aside(target)  # a damaged file is replaced, its bytes kept beside it
-        wrote = profile.save(built, target)
+        # The user's own damaged file is replaced, its bytes kept beside it; a file they named
+        # is replaced only when it is a profile (checked above, and again while saving).
+        kept = None if args.profile else profile.set_aside(target)
+        wrote = profile.save(built, target, named=args.profile is not None)
     except OSError as exc:  # e.g. its folder is a file, or a folder is in the way
         return fail(f"{target}: cannot write the profile ({reason(exc)})")
     say(f"wrote {wrote}" + (f" (the unreadable file there is kept as {kept.name})" if kept else ""))
