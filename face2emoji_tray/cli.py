@@ -152,10 +152,13 @@ def faces_in(folder: Path, classes: tuple[str, ...]) -> list[tuple[Path, str]]:
 def cmd_eval(args: argparse.Namespace) -> int:
     from face2emoji_tray import evaluate, images
     from face2emoji_tray.emoji import CLASSES
+    from face2emoji_tray.files import reason
     from face2emoji_tray.recognizer import Recognizer
 
     if not args.dir.is_dir():
         return fail(f"{args.dir}: not a folder")
+    if args.out.exists() and not args.out.is_dir():  # before the work, not after it
+        return fail(f"{args.out}: not a folder (--out is where confusion.json and .png go)")
     items = labelled_images(args.dir)
     if not items:
         return fail(f"{args.dir}: no images in class folders (DIR/happy/*.jpg, ...)")
@@ -180,7 +183,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     cm = evaluate.confusion(truth, predicted, rows, cols)
     result = evaluate.scores(cm, rows, cols)
     print(evaluate.table(result))
-    js, png = evaluate.write(cm, rows, cols, result, args.out, title=str(args.dir))
+    try:
+        js, png = evaluate.write(cm, rows, cols, result, args.out, title=str(args.dir))
+    except OSError as exc:
+        return fail(f"{args.out}: cannot write the scores ({reason(exc)})")
     say(f"wrote {js} and {png}")
     return 0
 
