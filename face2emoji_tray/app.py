@@ -13,6 +13,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import TextIO
 
 import platformdirs
 
@@ -41,13 +42,22 @@ class OneLineFormatter(logging.Formatter):
         return "\n".join(map(printable, super().formatException(ei).splitlines()))
 
 
-def _private_log(path: Path) -> Path:
-    """The log file, 0600 in a 0700 folder (it records what was typed, with the face and the
-    time); one left 0644 by an earlier version is made 0600."""
+def _private_log(path: Path) -> TextIO:
+    """The log file opened to append, 0600 in a 0700 folder (it records what was typed, with
+    the face and the time); one left 0644 by an earlier version is made 0600. Never through a
+    symbolic link (O_NOFOLLOW: one in its place is an OSError, ELOOP): chmod by name would
+    change the mode of the file it points to, and the log would write into that file. The
+    mode is set on what was opened (fchmod), and that is the file written, never reopened."""
     files.private_folder(path.parent)
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
-    os.chmod(path, 0o600)
-    return path
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags, 0o600)
+    try:
+        if hasattr(os, "fchmod"):  # Windows before Python 3.13 has none, nor these modes
+            os.fchmod(fd, 0o600)
+        return os.fdopen(fd, "a", encoding="utf-8")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def setup_logging(path: Path = LOG_FILE) -> None:
@@ -58,8 +68,7 @@ def setup_logging(path: Path = LOG_FILE) -> None:
     root.setLevel(logging.WARNING)  # libraries: warnings only (matplotlib, pulled in by mediapipe)
     for name in ("face2emoji", "face2emoji_tray"):
         logging.getLogger(name).setLevel(logging.INFO)
-    for handler in (logging.FileHandler(_private_log(path), encoding="utf-8"),
-                    logging.StreamHandler()):
+    for handler in (logging.StreamHandler(_private_log(path)), logging.StreamHandler()):
         handler.setFormatter(fmt)
         root.addHandler(handler)
 
@@ -120,8 +129,12 @@ class App:
         log.info("camera %s", "paused" if paused else "resumed")
 
     def forget_faces(self) -> None:
-        """Delete the user's profile; the engine notices within a second."""
-        log.info("profile %s", "forgotten" if profile.forget() else "was not there")
+        """Delete the user's profile; the engine notices within a second. A folder in its
+        place is not deleted: one line in the log (this runs in the menu's thread)."""
+        try:
+            log.info("profile %s", "forgotten" if profile.forget() else "was not there")
+        except profile.ProfileError as exc:
+            log.warning("%s", exc)
 
     def set_autostart(self, on: bool) -> None:
         if on:

@@ -152,10 +152,13 @@ def faces_in(folder: Path, classes: tuple[str, ...]) -> list[tuple[Path, str]]:
 def cmd_eval(args: argparse.Namespace) -> int:
     from face2emoji_tray import evaluate, images
     from face2emoji_tray.emoji import CLASSES
+    from face2emoji_tray.files import reason
     from face2emoji_tray.recognizer import Recognizer
 
     if not args.dir.is_dir():
         return fail(f"{args.dir}: not a folder")
+    if args.out.exists() and not args.out.is_dir():  # before the work, not after it
+        return fail(f"{args.out}: not a folder (--out is where confusion.json and .png go)")
     items = labelled_images(args.dir)
     if not items:
         return fail(f"{args.dir}: no images in class folders (DIR/happy/*.jpg, ...)")
@@ -180,7 +183,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     cm = evaluate.confusion(truth, predicted, rows, cols)
     result = evaluate.scores(cm, rows, cols)
     print(evaluate.table(result))
-    js, png = evaluate.write(cm, rows, cols, result, args.out, title=str(args.dir))
+    try:
+        js, png = evaluate.write(cm, rows, cols, result, args.out, title=str(args.dir))
+    except OSError as exc:
+        return fail(f"{args.out}: cannot write the scores ({reason(exc)})")
     say(f"wrote {js} and {png}")
     return 0
 
@@ -194,9 +200,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from face2emoji_tray.recognizer import Recognizer
 
     target = args.profile or profile.default_path()
-    if args.forget:
-        say(f"forgot {target}" if profile.forget(target) else f"no profile at {target}")
+    if args.forget:  # ProfileError (one line) for a folder, or a named file that is no profile
+        say(f"forgot {target}" if profile.forget(args.profile) else f"no profile at {target}")
         return 0
+    if args.profile is not None and (why := profile.not_a_profile(target)):
+        return fail(f"{target}: {why}; not replaced (name a new file or a profile)")
     if args.dir is None or not args.dir.is_dir():
         return fail(f"{args.dir}: not a folder (DIR/happy/*.jpg, DIR/neutral/*.jpg, DIR/wink/*.jpg, "
                     "...)", EXIT_USAGE)
@@ -241,8 +249,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         say(f"{name}: {face.photos} photo{'s' * (face.photos != 1)}, taught: types "
             f"{profile.typed(name, settings, built)}")
     try:
-        kept = profile.set_aside(target)  # a damaged file is replaced, its bytes kept beside it
-        wrote = profile.save(built, target)
+        # The user's own damaged file is replaced, its bytes kept beside it; a file they named
+        # is replaced only when it is a profile (checked above, and again while saving).
+        kept = None if args.profile else profile.set_aside(target)
+        wrote = profile.save(built, target, named=args.profile is not None)
     except OSError as exc:  # e.g. its folder is a file, or a folder is in the way
         return fail(f"{target}: cannot write the profile ({reason(exc)})")
     say(f"wrote {wrote}" + (f" (the unreadable file there is kept as {kept.name})" if kept else ""))

@@ -143,9 +143,14 @@ def load(path: Path = CONFIG_FILE, create: bool = False) -> tuple[Config, list[s
     try:
         text = files.read_bounded(path, MAX_BYTES).decode("utf-8")
     except FileNotFoundError:
-        if create:
+        if not create:
+            return Config(), []
+        try:  # a folder we cannot write (XDG_CONFIG_HOME=/proc/…) is no reason not to start
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(default_text(), encoding="utf-8")
+        except OSError as exc:
+            return Config(), [f"{path}: cannot be created ({files.reason(exc)}); using all "
+                              "defaults"]
         return Config(), []
     except (OSError, ValueError) as exc:  # files.Refused and UnicodeDecodeError are ValueErrors
         return Config(), [f"{path}: cannot read ({exc}); using all defaults"]

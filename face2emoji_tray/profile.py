@@ -81,7 +81,8 @@ DAMAGED = (ValueError, KeyError, TypeError, AttributeError, OverflowError, Recur
 
 
 class ProfileError(ValueError):
-    """A profile file is unreadable or made for another model; the message says which."""
+    """A profile file is unreadable or made for another model, or a path is no profile to
+    replace or delete; the message says which."""
 
 
 def default_path() -> Path:
@@ -366,10 +367,34 @@ def _saving(folder: Path) -> Iterator[None]:
             os.close(fd)  # and the lock with it
 
 
+def not_a_profile(path: Path) -> str:
+    """Why what is at `path` is no profile to replace or delete ('' when nothing is there,
+    or a readable profile of any model). A path the user names may be any file of theirs
+    (`--profile ~/.bashrc`), or a folder of theirs."""
+    if not os.path.lexists(path):
+        return ""
+    if _folder(path):
+        return "a folder, not a profile"
+    try:
+        _parse(path)
+    except OSError as exc:
+        return f"cannot be read ({files.reason(exc)})"
+    except DAMAGED as exc:
+        return f"not a Face2Emoji profile ({exc})"
+    return ""
+
+
+def _folder(path: Path) -> bool:
+    """A folder at `path` (not a link to one): never moved, never deleted."""
+    return stat.S_ISDIR(os.lstat(path).st_mode)
+
+
 def set_aside(path: Path) -> Path | None:
     """Move a file at `path` that is not a readable profile (damaged, too large, a symbolic
     link, a FIFO…) beside it as <name>.broken-<time>, so that saving replaces it without
-    losing it; the name it now has, or None when there was nothing to keep."""
+    losing it; the name it now has, or None when there was nothing to keep. For the user's
+    own profile only (a path the user named is refused instead: save's `named`); a folder is
+    never moved (saving then fails on it, in one line)."""
     path = Path(path)
     if not os.path.lexists(path):  # nothing to keep (its folder may not be there either)
         return None
@@ -378,7 +403,7 @@ def set_aside(path: Path) -> Path | None:
 
 
 def _set_aside(path: Path) -> Path | None:
-    if not os.path.lexists(path):
+    if not os.path.lexists(path) or _folder(path):
         return None
     try:
         _parse(path)
@@ -389,14 +414,17 @@ def _set_aside(path: Path) -> Path | None:
         return kept
 
 
-def save(profile: Profile, path: Path) -> Path:
+def save(profile: Profile, path: Path, named: bool = False) -> Path:
     """Write atomically with mode 0600 (it describes a person's face): a temporary file of its
     own in the same folder (mkstemp: a new name, never a link someone left there), then
     replaced in one step. A file at `path` that is not a readable profile is kept beside it
-    (set_aside), never overwritten. Saves at once take turns (_saving)."""
+    (set_aside), never overwritten; at a path the user `named`, anything but a profile is
+    refused (ProfileError) and left as it is. Saves at once take turns (_saving)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with _saving(path.parent):
+        if named and (why := not_a_profile(path)):
+            raise ProfileError(f"{path}: {why}; not replaced (name a new file or a profile)")
         _set_aside(path)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
@@ -412,13 +440,23 @@ def save(profile: Profile, path: Path) -> Path:
 
 
 def forget(path: Path | None = None) -> bool:
-    """Delete the profile; True if there was one."""
-    path = path or default_path()
-    try:
-        path.unlink()
-        return True
-    except FileNotFoundError:
+    """Delete the profile (the user's own, or the one at the `path` they named); True if there
+    was one. A folder is never deleted, nor a named file that is not a profile (ProfileError,
+    one line); the user's own file goes even when broken: forgetting is a way to be rid of it."""
+    named, path = path is not None, Path(path or default_path())
+    if not os.path.lexists(path):
         return False
+    with _saving(path.parent):
+        why = not_a_profile(path)
+        if why and (named or _folder(path)):
+            raise ProfileError(f"{path}: {why}; not deleted")
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            raise ProfileError(f"{path}: cannot delete the profile ({files.reason(exc)})") from None
+    return True
 
 
 class Watcher:

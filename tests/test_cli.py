@@ -153,6 +153,18 @@ def test_predict_on_a_fifo_and_dev_zero_named_as_photos_says_each_is_no_file_and
     assert done.stdout.startswith(f"{tmp_path / 'smile.jpg'}: 😀 happy")
 
 
+def test_eval_told_to_write_its_scores_into_a_file_says_so_in_one_line_before_scoring(tmp_path):
+    (tmp_path / "data" / "happy").mkdir(parents=True)
+    shutil.copy(SMILE_JPG, tmp_path / "data" / "happy")
+    (tmp_path / "notes.txt").write_text("mine")
+    done = face2emoji("eval", str(tmp_path / "data"), "--out", str(tmp_path / "notes.txt"),
+                      timeout=ONE_RUN_S)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr == (f"face2emoji: {tmp_path / 'notes.txt'}: not a folder (--out is where "
+                           "confusion.json and .png go)\n")
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
 def test_eval_on_a_fifo_and_dev_zero_in_a_class_folder_scores_the_photos_beside_them(tmp_path):
     happy = tmp_path / "data" / "happy"
     happy.mkdir(parents=True)

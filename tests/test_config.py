@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from dataclasses import fields, replace
+from pathlib import Path
 from resource import RLIMIT_AS, setrlimit
 
 import pytest
@@ -65,6 +66,15 @@ def test_each_bad_value_is_reported_and_replaced_by_its_default():
                  "'' names no class"):
         assert word in text
     assert all("\n" not in p for p in problems)
+
+
+def test_a_settings_folder_that_cannot_be_made_gives_defaults_and_one_line():
+    """XDG_CONFIG_HOME=/proc/1/nope: the tray starts anyway, and says why in one line."""
+    path = Path("/proc/1/nope/face2emoji/config.toml")
+    config, problems = load(path, create=True)
+    assert config == Config()
+    assert problems == [f"{path}: cannot be created (/proc/1/nope: No such file or directory); "
+                        "using all defaults"]
 
 
 def test_an_unreadable_file_gives_defaults(tmp_path):

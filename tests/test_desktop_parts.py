@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 
+import pyperclip
 import pytest
 
 from face2emoji_tray import typers
@@ -220,6 +221,26 @@ def test_no_backend_is_given_a_text_that_would_press_keys(desktop_env, monkeypat
         with pytest.raises(typers.TypingError, match=rf"^cannot type {re.escape(why)}$"):
             typers.Chain([Recorder()]).type(text)
     assert not (tmp_path / "bin" / "typed.txt").exists()
+
+
+def test_a_clipboard_that_cannot_be_given_back_is_one_log_line_and_the_emoji_was_typed(
+        monkeypatch, caplog):
+    from face2emoji_tray.typers import clipboard
+
+    held = ["the user's text"]
+
+    def copy(text: str) -> None:
+        if held[-1] == "😀":  # the clipboard owner went away after the paste
+            raise pyperclip.PyperclipException("the clipboard went away")
+        held.append(text)
+    monkeypatch.setattr(clipboard, "_clipboard", lambda: (copy, lambda: held[-1]))
+    monkeypatch.setattr(clipboard, "_press_paste", lambda: None)
+    monkeypatch.setattr(clipboard, "SETTLE", 0)
+    monkeypatch.setattr(clipboard.ClipboardTyper, "supported", classmethod(lambda cls: True))
+    with caplog.at_level(logging.WARNING):
+        assert typers.Chain([clipboard.ClipboardTyper()]).type("😀") == "clipboard"
+    assert [r.getMessage() for r in caplog.records] == [
+        "clipboard: your earlier clipboard text could not be put back (the clipboard went away)"]
 
 
 def test_doctor_names_the_chain_and_the_backend_used_first(desktop_env, monkeypatch):

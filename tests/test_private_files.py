@@ -5,6 +5,7 @@ go when it is stopped by a signal; and the log, which records what was typed and
 0600 in 0700 folders, one line per message."""
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import signal
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from face2emoji_tray.app import _private_log
 from tests.media import SMILE_JPG
 from tests.processes import APP
 from tests.waiting import wait_for
@@ -127,6 +129,20 @@ def test_the_preview_stopped_by_a_signal_leaves_neither_its_secret_nor_its_key(u
         out.seek(0)
         assert code == 128 + sig, out.read()  # ended by the signal, as the shell reports it
     assert os.listdir(folder) == []
+
+
+def test_a_log_file_that_is_a_link_to_another_file_is_refused_and_that_file_left_alone(
+        tmp_path):
+    elsewhere = tmp_path / "notes.txt"  # mine, readable by others on purpose
+    elsewhere.write_text("mine\n")
+    elsewhere.chmod(0o644)
+    log = tmp_path / "log" / "face2emoji.log"
+    log.parent.mkdir(mode=0o700)
+    log.symlink_to(elsewhere)
+    with pytest.raises(OSError) as refused:
+        _private_log(log)
+    assert refused.value.errno == errno.ELOOP
+    assert elsewhere.read_text() == "mine\n" and mode(elsewhere) == 0o644
 
 
 LOGGED = """

@@ -405,16 +405,21 @@ NESTED = "[" * 100_000  # json gives up with a RecursionError
 
 
 def test_a_deeply_nested_profile_is_refused_in_one_line_and_calibrate_replaces_it_keeping_it(
-        faces_dir, tmp_path):
+        faces_dir):
+    """My own profile, broken: teaching my faces again keeps its bytes beside it. (A file I
+    name with --profile is replaced only when it is a profile: test_profile_paths.py.)"""
     sad = str(faces_dir / "sad" / "me.png")
-    bad = tmp_path / "profile.json"
+    bad = profile.default_path()
+    bad.parent.mkdir(parents=True)
     bad.write_text(NESTED)
     done = face2emoji("predict", "--profile", str(bad), sad)
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
     assert done.stderr.count("\n") == 1 and "not a readable Face2Emoji profile" in done.stderr
     done = face2emoji("calibrate", str(faces_dir), "--profile", str(bad))
+    assert done.returncode == 1 and "not replaced" in done.stderr and bad.read_text() == NESTED
+    done = face2emoji("calibrate", str(faces_dir))
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
-    kept = list(tmp_path.glob("profile.json.broken-*"))
+    kept = list(bad.parent.glob("profile.json.broken-*"))
     assert len(kept) == 1 and kept[0].read_text() == NESTED  # the damaged bytes, kept aside
     assert done.stdout.splitlines()[-1] == (f"wrote {bad} (the unreadable file there is kept "
                                             f"as {kept[0].name})")

@@ -9,7 +9,9 @@ pasting fails.
 """
 from __future__ import annotations
 
+import logging
 import shutil
+import subprocess
 import time
 from typing import Callable
 
@@ -18,6 +20,7 @@ import pyperclip
 from face2emoji_tray.typers import Refused, Typer, desktop, run_tool, session
 from face2emoji_tray.typers.direct import WTYPE_SETTLE, ydotool_usable
 
+log = logging.getLogger(__name__)
 SETTLE = 0.15  # seconds for the target application to read the clipboard before we restore it
 WTYPE_CTRL_V = ("wtype", *WTYPE_SETTLE, "-M", "ctrl", "v", "-m", "ctrl")
 YDOTOOL_CTRL_V = ("ydotool", "key", "29:1", "47:1", "47:0", "29:0")  # KEY_LEFTCTRL, KEY_V
@@ -62,6 +65,17 @@ def _press_paste() -> None:
     raise Refused("clipboard: " + ("; ".join(failures) or "nothing here can press Ctrl+V"))
 
 
+def _give_back(copy: Callable[[str], None], previous: str) -> None:
+    """Put the user's clipboard text back. A failure here is one log line, not an error: the
+    paste is done (or already failed on its own), and raising now would hide which. pyperclip
+    runs wl-copy, xclip or xsel: a tool gone meanwhile raises OSError, `wl-copy --clear`
+    (an empty previous text) CalledProcessError."""
+    try:
+        copy(previous)
+    except (pyperclip.PyperclipException, OSError, subprocess.SubprocessError) as exc:
+        log.warning("clipboard: your earlier clipboard text could not be put back (%s)", exc)
+
+
 class ClipboardTyper(Typer):
     name = "clipboard"
 
@@ -89,4 +103,4 @@ class ClipboardTyper(Typer):
         except pyperclip.PyperclipException as exc:  # copying failed: nothing was pasted
             raise Refused(f"{self.name}: {exc}") from None
         finally:
-            copy(previous)
+            _give_back(copy, previous)
