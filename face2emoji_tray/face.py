@@ -60,10 +60,6 @@ class Pose:
         roll = math.atan2(r[1, 0], r[0, 0])
         return cls(*(round(math.degrees(a), 2) for a in (yaw, pitch, roll)))
 
-    def frontal(self, most: float = 10.0) -> bool:
-        """Facing the camera: yaw and pitch both within `most` degrees."""
-        return abs(self.yaw) <= most and abs(self.pitch) <= most
-
 
 @dataclass
 class Face:
