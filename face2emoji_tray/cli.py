@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 from face2emoji_tray.classifier import EXPRESSION_MODEL, EYE_MODEL, ModelError
-from face2emoji_tray.config import PORTS, Config
+from face2emoji_tray.config import PORTS, Config, valid_hotkey
 from face2emoji_tray.printable import printable, printable_json
 from face2emoji_tray.profile import ProfileError
 
@@ -300,8 +300,6 @@ class Parser(argparse.ArgumentParser):
 
 def hotkey(text: str) -> str:
     """--hotkey, checked as the settings' hotkey is (config.valid_hotkey)."""
-    from face2emoji_tray.config import valid_hotkey
-
     if not valid_hotkey(text):
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a hotkey like '<ctrl>+<alt>+e' (keys: <named>, a-z, 0-9, -=.,/)")
