@@ -24,7 +24,8 @@ set (our six classes, disgust left out); a photo where a model finds no face cou
 
 - Ours: as `training.crossdata` does it (its own functions): crops through
   `whole_image_crop` (the centre square), photos through the app's face stage (mediapipe) at
-  the model's crop framing.
+  the model's crop framing; both with the face's shape fused (models/shape.onnx), a crop's
+  shape measured on the crop padded.
 - face-api.js (`@vladmandic/face-api` 1.7.15, tfjs 4.22.0 on the wasm backend, SIMD, one
   thread: tfjs has none under node; `--faceapi-processes` node processes, default 2, share
   the images): on photos its own SSD MobileNet v1 detector (default options) and the
@@ -154,19 +155,22 @@ def said(who: str, out: dict) -> dict:
 def our_side(model_path: Path) -> dict:
     import face2emoji_tray
     import onnxruntime
-    from face2emoji_tray.classifier import Classifier
+    from face2emoji_tray.classifier import Classifier, file_sha256
     from face2emoji_tray.preprocess import whole_image_crop
+    from face2emoji_tray.shape import SHAPE_MODEL, ShapeFusion
 
     package = Path(face2emoji_tray.__file__).resolve()
     assert package.is_relative_to(ROOT), f"{package}: not this checkout's face2emoji_tray"
     model = Classifier(model_path, threads=1)
-    out = {name: crossdata.crop_set(model, *where) for name, where in CROP_SETS.items()}
+    shape = ShapeFusion(SHAPE_MODEL, classes=model.classes, threads=1)
+    out = {name: crossdata.crop_set(model, *where, shape) for name, where in CROP_SETS.items()}
     for name, where in PHOTO_SETS.items():
-        out[name] = crossdata.photo_set(model, *where, model.spec.crop_scale)
+        out[name] = crossdata.photo_set(model, *where, model.spec.crop_scale, shape)
     said("ours", out)
     out["ms_per_face"] = ms_per_face(lambda f: model.probs([whole_image_crop(f, model.spec)]),
                                      timing_faces())
     out["setup"] = {"model": str(model_path.resolve()), "sha256": model.sha256,
+                    "shape_model": str(SHAPE_MODEL), "shape_sha256": file_sha256(SHAPE_MODEL),
                     "crop_scale": model.spec.crop_scale, "onnxruntime": onnxruntime.__version__}
     return out
 

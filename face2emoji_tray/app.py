@@ -20,6 +20,7 @@ import platformdirs
 from face2emoji_tray import autostart, config as config_mod, desktop, files, profile, typers
 from face2emoji_tray.camera import Source
 from face2emoji_tray.classifier import EYE_MODEL, Classifier, loaded
+from face2emoji_tray.shape import SHAPE_MODEL, ShapeFusion
 from face2emoji_tray.engine import Engine
 from face2emoji_tray.instance import ControlServer
 from face2emoji_tray.printable import printable
@@ -85,7 +86,8 @@ def session_bus_reachable() -> bool:
 class App:
     def __init__(self, source: Source, config: config_mod.Config, config_path: Path,
                  model: Path | Classifier, problems: list[str],
-                 eye_model: Path | Classifier = EYE_MODEL) -> None:
+                 eye_model: Path | Classifier = EYE_MODEL,
+                 shape_model: Path | ShapeFusion = SHAPE_MODEL) -> None:
         self.config, self.config_path = config, config_path
         self.problems = list(problems)  # lasting faults to show beside the live status
         self.notes: list[str] = []  # advice to show beside it (the icon still shows the emoji)
@@ -95,7 +97,8 @@ class App:
         self._showing = threading.Lock()
         self.tray = None
         model = loaded(model)
-        self.engine = Engine(source, lambda: Recognizer(model, eye_model, video=True), config,
+        self.engine = Engine(source, lambda: Recognizer(model, eye_model, video=True,
+                                                        shape_model=shape_model), config,
                              lambda _status: self._show_latest(), profile.Watcher(model))
         self.server = ControlServer(self.command)
         try:

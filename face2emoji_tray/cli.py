@@ -47,14 +47,16 @@ def cmd_tray(args: argparse.Namespace) -> int:
     from face2emoji_tray.classifier import Classifier
     from face2emoji_tray.files import reason
     from face2emoji_tray.instance import AlreadyRunning, ControlError
+    from face2emoji_tray.shape import ShapeFusion
 
     config_path = args.config or config_mod.CONFIG_FILE
     config, problems = config_mod.load(config_path, create=args.config is None)
     expression, eyes = (Classifier(m) for m in (args.model, EYE_MODEL))  # broken: exit 3 now
+    shape = ShapeFusion(classes=expression.classes)
     source = camera.from_arg(args.source if args.source is not None else config.camera)
     hotkey = args.hotkey or config.hotkey
     try:
-        app = App(source, config, config_path, expression, problems, eyes)
+        app = App(source, config, config_path, expression, problems, eyes, shape)
     except AlreadyRunning as exc:
         return fail(str(exc), EXIT_RUNNING)
     except ControlError as exc:  # e.g. the runtime folder is another user's

@@ -12,6 +12,7 @@ import sys
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import Callable
 
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
@@ -20,6 +21,7 @@ from face2emoji_tray import desktop, typers
 from face2emoji_tray.classifier import EXPRESSION_MODEL, EYE_MODEL, MODELS, Classifier, ModelError
 from face2emoji_tray.config import load as load_config
 from face2emoji_tray.printable import printable
+from face2emoji_tray.shape import SHAPE_MODEL, ShapeFusion
 
 DIST = "face2emoji-tray"
 RESTORE = "reinstall face2emoji-tray (in a checkout: `git checkout models/`)"
@@ -84,10 +86,12 @@ def _checksums() -> dict[str, str]:
                                        sums.read_text().splitlines() if line.strip())}
 
 
-def check_model(path: Path) -> Check:
+def check_model(path: Path, load: Callable = Classifier) -> Check:
+    """A shipped ONNX model (expression, eyes: Classifier; shape: ShapeFusion) loads and is
+    the file SHA256SUMS names."""
     name = f"model {path.stem}"
     try:
-        model = Classifier(path)
+        model = load(path)
     except ModelError as exc:
         return Check(name, False, str(exc), hint=RESTORE)
     want = _checksums().get(path.name)
@@ -172,7 +176,8 @@ def check_typing() -> Check:
 
 def run(camera: int = 0) -> list[Check]:
     return [check_python(), *check_dependencies(), check_model(EXPRESSION_MODEL),
-            check_model(EYE_MODEL), check_face_model(), check_display(), check_tray_host(), check_hotkey(),
+            check_model(EYE_MODEL), check_model(SHAPE_MODEL, ShapeFusion), check_face_model(),
+            check_display(), check_tray_host(), check_hotkey(),
             check_camera(camera), check_typing()]
 
 

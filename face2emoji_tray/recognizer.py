@@ -14,6 +14,7 @@ from face2emoji_tray.emoji import FACE_CLASSES
 from face2emoji_tray.eyes import EyeReader, Eyes, SleepRule, laughing, mouth_opening
 from face2emoji_tray.face import FaceFinder, Pose
 from face2emoji_tray.profile import Profile
+from face2emoji_tray.shape import SHAPE_MODEL, ShapeFusion, face_input
 
 
 @dataclass
@@ -63,9 +64,13 @@ class Recognizer:
 
     def __init__(self, model: Path | str | Classifier = EXPRESSION_MODEL,
                  eye_model: Path | str | Classifier = EYE_MODEL, video: bool = False,
-                 profile: Profile | None = None) -> None:
+                 profile: Profile | None = None,
+                 shape_model: Path | str | ShapeFusion | None = SHAPE_MODEL) -> None:
         self.classifier = loaded(model)
         self.eyes = EyeReader(eye_model)
+        # the face's shape fused with its pixels; None reads the pixels alone (measurements)
+        self.shape = (shape_model if shape_model is None or isinstance(shape_model, ShapeFusion)
+                      else ShapeFusion(shape_model, classes=self.classifier.classes))
         self.finder = FaceFinder(self.classifier.spec, video=video)
         self.profile = profile  # the user's own faces; may be swapped while running
 
@@ -78,7 +83,10 @@ class Recognizer:
             return Reading(found.count, note="; ".join(found.notes))
         face = found.face
         outputs = self.classifier.run([face.crop])
-        reading = Reading(found.count, dict(zip(self.classifier.classes, map(float, outputs[0][0]))),
+        probs, shape = outputs[0], face_input(face)
+        if self.shape is not None and shape is not None:
+            probs = self.shape.fuse(probs, shape[None])
+        reading = Reading(found.count, dict(zip(self.classifier.classes, map(float, probs[0]))),
                           self.eyes.read(face), face.box,
                           features=outputs[1][0] if len(outputs) > 1 else None,
                           mouth=None if face.landmarks is None else mouth_opening(face.landmarks),

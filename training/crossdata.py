@@ -8,7 +8,8 @@ the given face crops (classes we have, disgust left out; a model may still answe
 which counts as wrong where a set has no neutral), and London, Yale and TCCE performers
 21–30 (posed/tcce.zip, kept out of training) photos through the app's own face stage, whose
 crop scale is varied with --crop-scales to choose the framing that matches the training
-crops. Plus the validation split of the mix training data (model choice). Figures are
+crops. The face's shape is fused as the app does it (`--no-shape`: the pixels alone); a
+given crop's shape is measured on the crop padded (training.shapes.padded). Plus the validation split of the mix training data (model choice). Figures are
 accuracy over the images of each set; a photo without a found face counts as wrong.
 """
 from __future__ import annotations
@@ -24,11 +25,13 @@ import numpy as np
 
 from face2emoji_tray.classifier import Classifier
 from face2emoji_tray.emoji import FACE_CLASSES, our_class
-from face2emoji_tray.face import FaceFinder
+from face2emoji_tray.face import Face, FaceFinder
 from face2emoji_tray.preprocess import whole_image_crop
+from face2emoji_tray.shape import SHAPE_MODEL, ShapeFusion, face_input
 from training.data import (POSED, RAFDB, SFEW, TCCE, TCCE_CHECK, VAL_FRACTION, photo_names,
                            photos, split, tcce_label, tcce_performer, training_faces)
 from training.evaluate import predict
+from training.shapes import padded
 
 YALE = {"happy": "happy", "sad": "sad", "surprised": "surprised", "normal": "neutral"}
 
@@ -68,14 +71,29 @@ def score(truth: list[str], predicted: list[str]) -> dict:
             "per_class": per_class}
 
 
-def crop_set(model: Classifier, path: Path, prefix: str, label_of) -> dict:
+def fused(shape: ShapeFusion | None, probs: np.ndarray, face: Face | None) -> np.ndarray:
+    """The expression probabilities with the face's shape, as the app fuses them (the
+    pixels alone where there is no shape model or no mesh)."""
+    x = None if shape is None or face is None else face_input(face)
+    return probs if x is None else shape.fuse(probs[None], x[None])[0]
+
+
+def crop_set(model: Classifier, path: Path, prefix: str, label_of,
+             shape: ShapeFusion | None = None) -> dict:
+    """Given face crops, whole; their shape from the mesh on the crop padded (shapes.padded)."""
     entries = labelled(path, prefix, label_of)
-    crops = [whole_image_crop(img, model.spec) for img in photos(path, [n for n, _ in entries])]
-    predicted = [model.classes[i] for i in model.probs(crops).argmax(1)]
+    images = photos(path, [n for n, _ in entries])
+    probs = model.probs([whole_image_crop(img, model.spec) for img in images])
+    if shape is not None:
+        with FaceFinder(model.spec) as finder:
+            probs = np.stack([fused(shape, p, finder.prepare(padded(img)).face)
+                              for p, img in zip(probs, images)])
+    predicted = [model.classes[i] for i in probs.argmax(1)]
     return score([c for _, c in entries], predicted)
 
 
-def photo_set(model: Classifier, path: Path, prefix: str, label_of, crop_scale: float) -> dict:
+def photo_set(model: Classifier, path: Path, prefix: str, label_of, crop_scale: float,
+              shape: ShapeFusion | None = None) -> dict:
     """Photos through the face stage, the way the app reads them."""
     entries = labelled(path, prefix, label_of)
     spec = replace(model.spec, crop_scale=crop_scale)
@@ -83,21 +101,26 @@ def photo_set(model: Classifier, path: Path, prefix: str, label_of, crop_scale: 
     with FaceFinder(spec) as finder:
         for img in photos(path, [n for n, _ in entries]):
             face = finder.prepare(img).face
-            predicted.append("no_face" if face is None else
-                             model.classes[int(model.probs([face.crop])[0].argmax())])
+            predicted.append("no_face" if face is None else model.classes[int(
+                fused(shape, model.probs([face.crop])[0], face).argmax())])
     return score([c for _, c in entries], predicted)
 
 
 @lru_cache(maxsize=1)
-def _held_out() -> tuple[np.ndarray, np.ndarray]:
+def _held_out() -> tuple[np.ndarray, np.ndarray, list[str]]:
     data = training_faces(("fer", "rafdb", "sfew"), 64, disgust_as_angry=True)
     _, held = split(data.y, VAL_FRACTION, seed=0)
-    return data.x[held], data.y[held]
+    return data.x[held], data.y[held], [data.names[i] for i in held]
+
+
+def mix_held_out_names() -> set[str]:
+    """The names (`fer:angry/…`) of the faces the mix networks' split held out."""
+    return set(_held_out()[2])
 
 
 def mix_validation(model: Classifier) -> dict:
     """train.py's held-out split of the mix preset's data (FER2013 + RAF-DB + SFEW train)."""
-    x, y = _held_out()
+    x, y, _ = _held_out()
     return score([FACE_CLASSES[i] for i in y], predict(model, x))
 
 
@@ -107,14 +130,18 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--crop-scales", type=float, nargs="+", help="face-stage framings to try")
     ap.add_argument("--validation", action="store_true", help="also the mix validation split")
     ap.add_argument("--json", type=Path, help="write the results here")
+    ap.add_argument("--shape", type=Path, default=SHAPE_MODEL,
+                    help="the shape fusion model (default the shipped one)")
+    ap.add_argument("--no-shape", action="store_true", help="the pixels alone")
     args = ap.parse_args(argv)
     results = {}
     for path in args.model:
         model = Classifier(path, threads=2)
-        r = {name: crop_set(model, *where) for name, where in CROP_SETS.items()}
+        shape = None if args.no_shape else ShapeFusion(args.shape, classes=model.classes)
+        r = {name: crop_set(model, *where, shape) for name, where in CROP_SETS.items()}
         for scale in args.crop_scales or [model.spec.crop_scale]:
             for name, where in PHOTO_SETS.items():
-                r[f"{name}@{scale}"] = photo_set(model, *where, scale)
+                r[f"{name}@{scale}"] = photo_set(model, *where, scale, shape)
         if args.validation:
             r["mix-validation"] = mix_validation(model)
         results[str(path)] = r

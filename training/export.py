@@ -123,10 +123,34 @@ def export_onnx(net: nn.Module, spec: InputSpec, classes: tuple[str, ...], path:
     return path
 
 
+def export_shape(net: nn.Module, result: dict, path: Path = MODELS / "shape.onnx") -> Path:
+    """The shape network with its mix (training.fusion.ShapeNet) → models/shape.onnx: inputs
+    `shape` (N, SIZE) and `probs` (N, classes), output the fused probabilities; weights as
+    float16, the training report in the metadata."""
+    from face2emoji_tray.shape import SIZE
+    from training.shapes import SETS, source_zip as shape_source
+
+    net = net.eval().float()
+    dummy = (torch.zeros(1, SIZE), torch.full((1, len(FACE_CLASSES)), 1 / len(FACE_CLASSES)))
+    torch.onnx.export(net, dummy, str(path), input_names=["shape", "probs"],
+                      output_names=["fused"], opset_version=17, dynamo=False,
+                      dynamic_axes={"shape": {0: "n"}, "probs": {0: "n"}, "fused": {0: "n"}})
+    model = store_fp16(onnx.load(str(path)))
+    zips = sorted({str(shape_source(s).relative_to(DATA)) for s in SETS})
+    info = {"classes": list(FACE_CLASSES), "input_size": SIZE, "commit": git_commit(), **result,
+            "data_sha256": {z: file_sha256(DATA / z) for z in zips}}
+    helper.set_model_props(model, {META_KEY: json.dumps(info)})
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
+    write_checksums(path.parent)
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
+    return path
+
+
 def write_checksums(folder: Path = MODELS) -> None:
     """models/SHA256SUMS, which `face2emoji doctor` checks."""
     lines = [f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}"
-             for p in sorted(folder.glob("*")) if p.suffix in (".onnx", ".pt")]
+             for p in sorted(folder.glob("*")) if p.suffix in (".onnx", ".pt", ".task")]
     (folder / "SHA256SUMS").write_text("\n".join(lines) + "\n")
 
 
