@@ -22,7 +22,8 @@ from tests.test_cli import face2emoji
 from tests.waiting import wait_for
 
 YALE = {"happy": "happy", "normal": "neutral", "sad": "sad", "surprised": "surprised"}
-PERSON = "subject03"  # read as neutral when sad, without a profile
+PERSON = "subject10"  # read as neutral when sad, without a profile (subject03 reads sad with
+#                       the face's shape fused since issue 25)
 
 
 @pytest.fixture(scope="module")

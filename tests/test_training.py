@@ -186,3 +186,25 @@ def test_a_fine_tune_draws_its_epoch_from_more_faces_than_it_sees(tmp_path, froz
         del train.PRESETS["tiny-posed"]
     history = torch.load(out / "epoch1.pt", map_location="cpu")["state"]["history"]
     assert len(history) == 1 and history[0]["loss"] > 0
+
+
+def test_an_export_s_checksums_keep_the_face_model_s_line(tmp_path):
+    """An export rewrote SHA256SUMS from the .onnx and .pt files alone and dropped
+    face_landmarker.task's line (found when the shape model was first exported)."""
+    for name in ("expression.onnx", "expression.pt", "face_landmarker.task", "README.md"):
+        (tmp_path / name).write_bytes(name.encode())
+    export.write_checksums(tmp_path)
+    lines = (tmp_path / "SHA256SUMS").read_text().splitlines()
+    assert [line.split()[1] for line in lines] == ["expression.onnx", "expression.pt",
+                                                   "face_landmarker.task"]
+
+
+def test_every_shipped_model_file_has_its_checksum():
+    import hashlib
+
+    listed = dict(reversed(line.split()) for line in
+                  (ROOT / "models" / "SHA256SUMS").read_text().splitlines())
+    for path in (ROOT / "models").iterdir():
+        if path.suffix in (".onnx", ".pt", ".task"):
+            assert listed.pop(path.name) == hashlib.sha256(path.read_bytes()).hexdigest(), path
+    assert not listed, f"listed but not shipped: {listed}"

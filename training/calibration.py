@@ -7,7 +7,10 @@ TCCE (the targets of taught faces and better calibration): per performer, calibr
 photo of each of the six faces plus one disgust photo taught as a face of their own (`🤢`),
 test on all their other photos; repeated for DRAWS random choices of those photos. Reported:
 the six faces read right (with and without the profile), the taught face found on their other
-disgust photos, and their other photos read as it. The matching is chosen on performers 01–20
+disgust photos, and their other photos read as it. Photos are read as the app reads them, the
+face's shape fused with the pixels; and the same is measured with the face's blendshapes
+kept beside the model's features (SHAPE_SHARES of the similarity), the comparison of
+issue 25. The matching is chosen on performers 01–20
 (the model's training data, never reported) and reported on 21–30 (never trained on).
 
 A calibration photo is never a test photo:
@@ -34,7 +37,8 @@ from face2emoji_tray.classifier import EXPRESSION_MODEL, Classifier
 from face2emoji_tray.emoji import our_class
 from face2emoji_tray.face import FaceFinder
 from face2emoji_tray.preprocess import whole_image_crop
-from training.crossdata import YALE
+from face2emoji_tray.shape import ShapeFusion
+from training.crossdata import YALE, fused
 from training.data import (POSED, TCCE, TCCE_CHECK, photo_names, photos, tcce_expression,
                            tcce_performer)
 
@@ -43,6 +47,7 @@ CHOOSE, REPORT = range(1, 21), TCCE_CHECK  # TCCE performers
 TAUGHT = "\U0001F922"  # 🤢, taught from one disgust photo
 DRAWS = 20  # random choices of the calibration photos per performer
 MAX_FALSE = 0.05  # the taught face may take at most this share of a person's other faces
+SHAPE_SHARES = (0.3, 0.5)  # blendshapes beside the features, compared (with_blendshapes)
 
 
 def tfeid(model: Classifier) -> dict[str, dict[str, tuple]]:
@@ -60,27 +65,46 @@ def yale(model: Classifier) -> dict[str, dict[str, tuple]]:
     """person → condition → (probs, features), through the face stage."""
     out: dict[str, dict[str, tuple]] = defaultdict(dict)
     names = photo_names(POSED, "yale/")
+    shape = ShapeFusion(classes=model.classes)
     with FaceFinder(model.spec) as finder:
         for n, img in zip(names, photos(POSED, names)):
             _, condition, file = n.split("/")
             face = finder.prepare(img).face
             if face is not None:
-                p, f = model.run([face.crop])
-                out[file.split(".")[0]][condition] = (p[0], f[0])
+                out[file.split(".")[0]][condition] = read_face(model, shape, face)[:2]
     return out
 
 
-def tcce(model: Classifier) -> dict[int, list[tuple[str, np.ndarray, np.ndarray]]]:
-    """performer → [(face, probs, features)] for each TCCE photo whose face is found."""
+def read_face(model: Classifier, shape: ShapeFusion, face) -> tuple[np.ndarray, ...]:
+    """A found face as the app reads it: (probs with its shape fused, features, blendshapes)."""
+    p, f = model.run([face.crop])
+    blend = np.fromiter(face.blendshapes.values(), np.float32)
+    return fused(shape, p[0], face), f[0], blend
+
+
+def tcce(model: Classifier) -> dict[int, list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]]:
+    """performer → [(face, probs, features, blendshapes)] for each TCCE photo whose face is
+    found."""
     out: dict[int, list] = defaultdict(list)
     names = [n for n in photo_names(TCCE, "tcce/") if len(Path(n).stem) == 7]
+    shape = ShapeFusion(classes=model.classes)
     with FaceFinder(model.spec) as finder:
         for n, img in zip(names, photos(TCCE, names)):
             face = finder.prepare(img).face
             if face is not None:
-                p, f = model.run([face.crop])
-                out[tcce_performer(n)].append((tcce_expression(n), p[0], f[0]))
+                out[tcce_performer(n)].append((tcce_expression(n), *read_face(model, shape, face)))
     return out
+
+
+def with_blendshapes(people: dict, share: float) -> dict:
+    """The same photos with each face's features joined by its blendshapes (standardised by
+    performers 01–20's mean and spread), the blendshapes taking `share` of the cosine
+    similarity a profile compares faces by; share 0 is the profile as the app keeps it."""
+    every = np.stack([b for person in CHOOSE for *_, b in people.get(person, [])])
+    mean, spread = every.mean(0), every.std(0) + 0.02
+    return {person: [(face, p, np.concatenate([np.sqrt(1 - share) * prof._unit(f),
+                                               np.sqrt(share) * prof._unit((b - mean) / spread)]))
+                     for face, p, f, b in shots] for person, shots in people.items()}
 
 
 def taught_draws(shots: list[tuple], rng: np.random.Generator):
@@ -191,19 +215,27 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--json", type=Path, help="write the results here")
     args = ap.parse_args(argv)
     model = Classifier(args.model, threads=2)
-    people = tcce(model)
+    measured = tcce(model)
+    people = with_blendshapes(measured, 0.0)
     if args.grid:
         prof.MARGIN = choose_margin(model, people)
         print(f"chosen: MARGIN {prof.MARGIN}")
     taught = measure_taught(model, people, REPORT)
     for key in sorted(taught):
         print(taught_line(key, taught[key]), flush=True)
+    beside = {}  # the person's shape beside the model's features: measured, not shipped
+    for share in SHAPE_SHARES:
+        beside[share] = measure_taught(model, with_blendshapes(measured, share), REPORT)["all"]
+        print(f"blendshapes {share:.0%} of the similarity: "
+              f"{taught_line('21-30', beside[share])}", flush=True)
     people_t, people_y = tfeid(model), yale(model)
     grid = (itertools.product((0.5, 0.7, 0.8, 0.9, 1.0), (0.02, 0.05, 0.1, 0.2)) if args.grid
             else [(prof.BLEND, prof.TEMPERATURE)])
-    results = {"tcce 21-30, taught 🤢": {k: dict(zip(
-        ("without", "with", "tests", "taught found", "disgust tests", "read as taught",
-         "other tests"), v)) for k, v in taught.items()}}
+    columns = ("without", "with", "tests", "taught found", "disgust tests", "read as taught",
+               "other tests")
+    results = {"tcce 21-30, taught 🤢": {k: dict(zip(columns, v)) for k, v in taught.items()},
+               "tcce 21-30, blendshapes beside the features": {
+                   f"{share:.0%}": dict(zip(columns, row)) for share, row in beside.items()}}
     for blend, temp in grid:
         prof.BLEND, prof.TEMPERATURE = blend, temp
         measured = measure(model, people_t, people_y)
