@@ -49,6 +49,7 @@ class Config:
     weight_decay: float = 1e-3
     posed_share: float = 0.3  # of each class's training weight, on the posed photos
     parts: tuple[str, ...] = ("blend", "landmarks", "pose")  # what of the shape is read
+    members: int = 1  # networks averaged, each from its own seed (seed, seed + 1, …)
     held_third: int = 0  # posed people whose id hashes to this (mod 3) are validation
     seed: int = 0
     threads: int = 2
@@ -63,6 +64,7 @@ YALE_CLASSES = {"happy": "happy", "sad": "sad", "surprised": "surprised",
                 **{c: "neutral" for c in YALE_NEUTRAL}}
 WEIGHTS = np.linspace(0, 2.0, 21)  # w, the shape's weight in the mix
 TURNS = (10.0, 15.0, 20.0, 30.0, 90.0)  # degrees of yaw or pitch where the shape fades out
+TEMPERATURES = np.round(np.arange(0.8, 3.01, 0.1), 2)
 
 
 def raw_class(set_name: str, raw: str) -> str | None:
@@ -222,39 +224,48 @@ class ShapeNet(nn.Module):
         self.register_buffer("sign", torch.tensor(sign))
         self.register_buffer("weight", torch.tensor(0.0))  # w of the mix (chosen later)
         self.register_buffer("turn", torch.tensor(90.0))
+        self.register_buffer("temperature", torch.tensor(1.0))
         self.register_buffer("parts", torch.tensor(part_mask(cfg.parts)))
-        self.mlp = nn.Sequential(nn.Linear(SIZE, cfg.hidden), nn.GELU(), nn.Dropout(cfg.dropout),
-                                 nn.Linear(cfg.hidden, cfg.hidden), nn.GELU(),
-                                 nn.Dropout(cfg.dropout), nn.Linear(cfg.hidden, len(FACE_CLASSES)))
+        self.mlps = nn.ModuleList(
+            nn.Sequential(nn.Linear(SIZE, cfg.hidden), nn.GELU(), nn.Dropout(cfg.dropout),
+                          nn.Linear(cfg.hidden, cfg.hidden), nn.GELU(), nn.Dropout(cfg.dropout),
+                          nn.Linear(cfg.hidden, len(FACE_CLASSES)))
+            for _ in range(cfg.members))
 
-    def logits(self, x: torch.Tensor) -> torch.Tensor:
-        return self.mlp((x - self.mean) / self.std * self.parts)
+    def logits(self, x: torch.Tensor, member: int) -> torch.Tensor:
+        return self.mlps[member]((x - self.mean) / self.std * self.parts)
 
-    def shape_probs(self, x: torch.Tensor) -> torch.Tensor:
+    def shape_probs(self, x: torch.Tensor, members: range | None = None) -> torch.Tensor:
+        """The members' mean probabilities over the shape and its mirror image."""
         mirrored = x[:, self.index] * self.sign
-        return (torch.softmax(self.logits(x), 1) + torch.softmax(self.logits(mirrored), 1)) / 2
+        members = members or range(len(self.mlps))
+        return sum(torch.softmax(self.logits(x, m), 1) + torch.softmax(self.logits(mirrored, m), 1)
+                   for m in members) / (2 * len(members))
 
     def forward(self, shape: torch.Tensor, probs: torch.Tensor) -> torch.Tensor:
         return mix(probs, self.shape_probs(shape), shape[:, SIZE - 3 : SIZE - 1] * POSE_SCALE,
-                   self.weight, self.turn)
+                   self.weight, self.turn, self.temperature)
 
 
-def mix(cnn, shape, yaw_pitch, weight, turn):
-    """log p = log p_cnn + weight · frontal · log p_shape, renormalised (torch or numpy).
-    `frontal` is 1 for a face within `turn` degrees of the camera, 0 beyond turn + 10°."""
+def mix(cnn, shape, yaw_pitch, weight, turn, temperature=1.0):
+    """log p = (log p_cnn + weight · frontal · log p_shape) / (1 + (temperature − 1) · frontal),
+    renormalised (torch or numpy). `frontal` is 1 for a face within `turn` degrees of the
+    camera, 0 beyond turn + 10°: a turned face keeps the pixels' reading as it is. Two experts
+    multiplied are surer than either; the temperature brings the result back to how often it
+    is right (the smoother's threshold reads it)."""
     lib = torch if isinstance(cnn, torch.Tensor) else np
     turned = lib.abs(yaw_pitch).max(1)[0] if lib is torch else np.abs(yaw_pitch).max(1)
     frontal = lib.clip((turn + 10.0 - turned) / 10.0, 0.0, 1.0)[:, None]
-    z = lib.log(cnn + 1e-6) + weight * frontal * lib.log(shape + 1e-6)
+    z = ((lib.log(cnn + 1e-6) + weight * frontal * lib.log(shape + 1e-6))
+         / (1 + (temperature - 1) * frontal))
     z = z - z.max(1, keepdims=True)[0] if lib is torch else z - z.max(1, keepdims=True)
     e = lib.exp(z)
     return e / e.sum(1, keepdims=True)
 
 
 def train_shape(train: list[Faces], val: list[Faces], cfg: Config, log) -> ShapeNet:
-    """The shape network, at the epoch whose validation (mean over the validation sets of
-    shape-alone accuracy) was best."""
-    torch.manual_seed(cfg.seed)
+    """The shape network: each member at the epoch whose validation score (of that member
+    alone) was best."""
     torch.set_num_threads(cfg.threads)
     x = np.concatenate([f.x for f in train])
     t = torch.tensor(np.concatenate([f.soft for f in train]))
@@ -262,12 +273,22 @@ def train_shape(train: list[Faces], val: list[Faces], cfg: Config, log) -> Shape
     names = list(np.load(SHAPES / "tfeid.npz")["blend_names"])
     frontal = np.abs(x[:, -3:-1] * POSE_SCALE).max(1) < 5
     index, sign = mirror_index(x[frontal], names)
+    torch.manual_seed(cfg.seed)
     net = ShapeNet(x.mean(0), x.std(0) + 1e-3, index, sign, cfg)
-    xt = torch.tensor(x)
-    opt = torch.optim.AdamW(net.mlp.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    for member in range(cfg.members):
+        train_member(net, member, torch.tensor(x), t, w, val, cfg, log)
+    return net.eval()
+
+
+def train_member(net: ShapeNet, member: int, x: torch.Tensor, t: torch.Tensor, w: torch.Tensor,
+                 val: list[Faces], cfg: Config, log) -> None:
+    seed = cfg.seed + member
+    torch.manual_seed(seed)
+    mlp = net.mlps[member]
+    opt = torch.optim.AdamW(mlp.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     steps = cfg.epochs * -(-len(x) // cfg.batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, cfg.lr, total_steps=steps, pct_start=0.1)
-    rng = np.random.default_rng(cfg.seed)
+    rng = np.random.default_rng(seed)
     best, best_state = -1.0, None
     for epoch in range(cfg.epochs):
         net.train()
@@ -275,29 +296,28 @@ def train_shape(train: list[Faces], val: list[Faces], cfg: Config, log) -> Shape
         total = 0.0
         for start in range(0, len(x), cfg.batch):
             idx = order[start : start + cfg.batch]
-            xb = xt[idx]
+            xb = x[idx]
             flip = torch.rand(len(idx)) < 0.5
             xb = torch.where(flip[:, None], xb[:, net.index] * net.sign, xb)
-            loss = (-(t[idx] * torch.log_softmax(net.logits(xb), 1)).sum(1) * w[idx]).mean()
+            loss = (-(t[idx] * torch.log_softmax(net.logits(xb, member), 1)).sum(1) * w[idx]).mean()
             opt.zero_grad()
             loss.backward()
             opt.step()
             sched.step()
             total += float(loss.detach()) * len(idx)
-        accs = {f.name: accuracy(shape_probs(net, f.x), f.y) for f in val}
-        score = validation_score(val, [shape_probs(net, f.x) for f in val])
-        log(f"epoch {epoch + 1}: loss {total / len(x):.3f}  validation {score:.3f}  "
-            + "  ".join(f"{k} {v:.3f}" for k, v in accs.items()))
+        probs = [shape_probs(net, f.x, range(member, member + 1)) for f in val]
+        score = validation_score(val, probs)
+        log(f"member {member} epoch {epoch + 1}: loss {total / len(x):.3f}  validation {score:.3f}  "
+            + "  ".join(f"{f.name} {accuracy(p, f.y):.3f}" for f, p in zip(val, probs)))
         if score > best:
-            best, best_state = score, {k: v.clone() for k, v in net.state_dict().items()}
-    net.load_state_dict(best_state)
-    return net.eval()
+            best, best_state = score, {k: v.clone() for k, v in mlp.state_dict().items()}
+    mlp.load_state_dict(best_state)
 
 
 @torch.no_grad()
-def shape_probs(net: ShapeNet, x: np.ndarray) -> np.ndarray:
+def shape_probs(net: ShapeNet, x: np.ndarray, members: range | None = None) -> np.ndarray:
     net.eval()
-    return net.shape_probs(torch.tensor(x)).numpy()
+    return net.shape_probs(torch.tensor(x), members).numpy()
 
 
 def validation_score(val: list[Faces], probs: list[np.ndarray]) -> float:
@@ -346,13 +366,30 @@ def choose_mix(net: ShapeNet, val: list[Faces], log) -> tuple[float, float]:
     return best[1], best[2]
 
 
+def choose_temperature(net: ShapeNet, val: list[Faces], log) -> float:
+    """The temperature whose fused probabilities have the least negative log-likelihood on
+    the validation faces (it changes no argmax, only how sure the reading says it is)."""
+    parts = [(f, shape_probs(net, f.x)) for f in val]
+    best, plain = (np.inf, 1.0), None
+    for temperature in (1.0, *TEMPERATURES):
+        nll = np.concatenate([
+            -np.log(mix(f.cnn, sp, f.x[:, -3:-1] * POSE_SCALE, float(net.weight), float(net.turn),
+                        temperature)[np.flatnonzero(f.y >= 0), f.y[f.y >= 0]] + 1e-9)
+            for f, sp in parts])
+        best = min(best, (float(nll.mean()), float(temperature)))
+        plain = float(nll.mean()) if plain is None else plain
+    log(f"temperature chosen: {best[1]:.2f} (validation log-loss {best[0]:.3f}, at 1: {plain:.3f})")
+    return best[1]
+
+
 def report(net: ShapeNet, sets: list[Faces], log) -> dict:
     """CNN alone, shape alone (faces the mesh found) and fused, per set and class; a face
     the mesh missed keeps the CNN's reading in the fused figure, as in the app."""
     out = {}
     for f in sets:
         sp = shape_probs(net, f.x)
-        fused = mix(f.cnn, sp, f.x[:, -3:-1] * POSE_SCALE, float(net.weight), float(net.turn))
+        fused = mix(f.cnn, sp, f.x[:, -3:-1] * POSE_SCALE, float(net.weight), float(net.turn),
+                    float(net.temperature))
         fused = np.where(f.found[:, None], fused, f.cnn)
         row = {}
         for what, p, sel in (("cnn", f.cnn, f.y >= 0), ("shape", sp, (f.y >= 0) & f.found),
@@ -397,9 +434,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--posed-share", type=float)
     ap.add_argument("--hidden", type=int)
     ap.add_argument("--parts", nargs="+", choices=("blend", "landmarks", "pose"))
+    ap.add_argument("--members", type=int)
     args = ap.parse_args(argv)
     chosen = {"epochs": args.epochs, "posed_share": args.posed_share, "hidden": args.hidden,
-              "parts": tuple(args.parts) if args.parts else None}
+              "parts": tuple(args.parts) if args.parts else None, "members": args.members}
     cfg = Config(**{k: v for k, v in chosen.items() if v is not None})
     log = lambda line: print(line, flush=True)  # noqa: E731
     train, val = training_split(cfg)
@@ -410,7 +448,9 @@ def main(argv: list[str] | None = None) -> None:
     weight, turn = choose_mix(net, fair, log)
     net.weight.fill_(weight)
     net.turn.fill_(turn)
-    result = {"config": asdict(cfg), "mix": {"weight": weight, "turn": turn},
+    net.temperature.fill_(choose_temperature(net, fair, log))
+    result = {"config": asdict(cfg),
+              "mix": {"weight": weight, "turn": turn, "temperature": float(net.temperature)},
               "validation": report(net, fair, log), "checks": report(net, check_sets(cfg), log)}
     if args.json:
         args.json.write_text(json.dumps(result, indent=1), encoding="utf-8")
