@@ -27,7 +27,7 @@ from face2emoji_tray.face import FaceFinder, align_face  # noqa: E402
 from face2emoji_tray.recognizer import Recognizer  # noqa: E402
 from face2emoji_tray.smoother import Smoother  # noqa: E402
 from face2emoji_tray.profile import Profile  # noqa: E402
-from face2emoji_tray.shape import ShapeFusion, face_input  # noqa: E402
+from face2emoji_tray.shape import ShapeFusion  # noqa: E402
 from tests.media import SMILE_JPG, frames_of, read_photo  # noqa: E402
 
 
@@ -56,9 +56,9 @@ def main() -> None:
         "alignment + crop": timed(lambda: align_face(frame, landmarks, model.spec), n),
         "expression classifier": timed(lambda: model.probs([face.crop]), n),
         "shape fusion (shape input + network + mix)":
-            timed(lambda: shape.fuse(pixels, face_input(face)[None]), n),
+            timed(lambda: shape.fuse(pixels, shape.input(face)[None]), n),
         "expression classifier + shape fusion":
-            timed(lambda: shape.fuse(model.probs([face.crop]), face_input(face)[None]), n),
+            timed(lambda: shape.fuse(model.probs([face.crop]), shape.input(face)[None]), n),
         "eye-state classifier": timed(lambda: eyes.read(face), n),
     }
     probs, features = (out[0] for out in model.run([face.crop]))

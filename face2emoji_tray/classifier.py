@@ -36,12 +36,41 @@ class ModelInfo:
     meta: dict
 
 
-def _read_meta(path: Path, session) -> ModelInfo:
+def open_session(path: Path, threads: int = 1):
+    """An ONNX Runtime session on one of our model files, on `threads` threads; ModelError in
+    one line naming the file when it is missing or not a loadable model."""
+    import onnxruntime as ort
+
+    if not path.is_file():
+        raise ModelError(f"{path}: model file not found")
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    opts.log_severity_level = 3
+    try:
+        return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # ORT raises its own types for truncated/corrupt files
+        first = str(exc).strip().splitlines()[0][:160]
+        raise ModelError(f"{path}: not a loadable ONNX model ({first})") from None
+
+
+def read_meta(path: Path, session) -> dict:
+    """The file's own metadata (key META_KEY) as a JSON object; ModelError otherwise."""
     raw = session.get_modelmeta().custom_metadata_map.get(META_KEY)
     if raw is None:
         raise ModelError(f"{path}: not a Face2Emoji model (no '{META_KEY}' metadata)")
     try:
         meta = json.loads(raw)
+    except ValueError as exc:
+        raise ModelError(f"{path}: unreadable model metadata ({exc})") from None
+    if not isinstance(meta, dict):
+        raise ModelError(f"{path}: unreadable model metadata (not a JSON object)")
+    return meta
+
+
+def _read_meta(path: Path, session) -> ModelInfo:
+    meta = read_meta(path, session)
+    try:
         spec = InputSpec(**meta["input"])
         classes = tuple(meta["classes"])
     except (ValueError, KeyError, TypeError) as exc:
@@ -68,21 +97,8 @@ class Classifier:
     """Probabilities over a model's classes for preprocessed crops."""
 
     def __init__(self, path: Path | str = EXPRESSION_MODEL, threads: int = 1) -> None:
-        import onnxruntime as ort
-
         self.path = Path(path)
-        if not self.path.is_file():
-            raise ModelError(f"{self.path}: model file not found")
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads
-        opts.inter_op_num_threads = 1
-        opts.log_severity_level = 3
-        try:
-            self._session = ort.InferenceSession(str(self.path), opts,
-                                                 providers=["CPUExecutionProvider"])
-        except Exception as exc:  # ORT raises its own types for truncated/corrupt files
-            first = str(exc).strip().splitlines()[0][:160]
-            raise ModelError(f"{self.path}: not a loadable ONNX model ({first})") from None
+        self._session = open_session(self.path, threads)
         self.info = _read_meta(self.path, self._session)
         _check_shapes(self.path, self._session, self.info)
         self._input = self._session.get_inputs()[0].name

@@ -14,7 +14,7 @@ from face2emoji_tray.emoji import FACE_CLASSES
 from face2emoji_tray.eyes import EyeReader, Eyes, SleepRule, laughing, mouth_opening
 from face2emoji_tray.face import FaceFinder, Pose
 from face2emoji_tray.profile import Profile
-from face2emoji_tray.shape import SHAPE_MODEL, ShapeFusion, face_input
+from face2emoji_tray.shape import SHAPE_MODEL, ShapeFusion
 
 
 @dataclass
@@ -83,8 +83,9 @@ class Recognizer:
             return Reading(found.count, note="; ".join(found.notes))
         face = found.face
         outputs = self.classifier.run([face.crop])
-        probs, shape = outputs[0], face_input(face)
-        if self.shape is not None and shape is not None:
+        probs = outputs[0]
+        shape = None if self.shape is None else self.shape.input(face)
+        if shape is not None:
             probs = self.shape.fuse(probs, shape[None])
         reading = Reading(found.count, dict(zip(self.classifier.classes, map(float, probs[0]))),
                           self.eyes.read(face), face.box,

@@ -11,13 +11,12 @@ shape is least sure there.
 """
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
 import numpy as np
 
-from face2emoji_tray.classifier import META_KEY, MODELS
+from face2emoji_tray.classifier import MODELS, open_session, read_meta
 from face2emoji_tray.face import LEFT_EYE, RIGHT_EYE, Face, Pose
 from face2emoji_tray.shipped import ModelError
 
@@ -55,55 +54,65 @@ def shape_input(blendshapes: np.ndarray, landmarks: np.ndarray, pose: Pose | np.
     return vector
 
 
-def face_input(face: Face) -> np.ndarray | None:
-    """A face found by the face stage → its shape input; None for a whole-image crop (no
-    mesh was run)."""
-    if face.landmarks is None or face.blendshapes is None or face.pose is None:
-        return None
-    return shape_input(np.fromiter(face.blendshapes.values(), np.float32, BLENDSHAPES),
-                       face.landmarks, face.pose)
-
-
 class ShapeFusion:
     """The expression probabilities of a face, given its pixels' reading and its shape."""
 
     def __init__(self, path: Path | str = SHAPE_MODEL, classes: tuple[str, ...] | None = None,
                  threads: int = 1) -> None:
-        import onnxruntime as ort
-
         self.path = Path(path)
-        if not self.path.is_file():
-            raise ModelError(f"{self.path}: model file not found")
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads, opts.inter_op_num_threads = threads, 1
-        opts.log_severity_level = 3
-        try:
-            self._session = ort.InferenceSession(str(self.path), opts,
-                                                 providers=["CPUExecutionProvider"])
-        except Exception as exc:  # ORT raises its own types for truncated/corrupt files
-            first = str(exc).strip().splitlines()[0][:160]
-            raise ModelError(f"{self.path}: not a loadable ONNX model ({first})") from None
-        self.meta = self._read_meta()
-        self.classes = tuple(self.meta["classes"])
+        self._session = open_session(self.path, threads)
+        self.meta = read_meta(self.path, self._session)
+        self.classes, self.blendshapes = self._names()
         if classes is not None and tuple(classes) != self.classes:
             raise ModelError(f"{self.path}: made for classes {self.classes}, "
                              f"the expression model has {tuple(classes)}")
-        names = [i.name for i in self._session.get_inputs()]
-        if names != ["shape", "probs"]:
-            raise ModelError(f"{self.path}: wrong architecture: inputs {names}")
+        self._check_graph()
 
-    def _read_meta(self) -> dict:
-        raw = self._session.get_modelmeta().custom_metadata_map.get(META_KEY)
+    def _names(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(classes, blendshape names in input order) from the metadata, checked."""
+        classes, names = self.meta.get("classes"), self.meta.get("blendshapes")
+        for what, value, size in (("classes", classes, None), ("blendshapes", names, BLENDSHAPES)):
+            if (not isinstance(value, list) or not value or len(set(value)) != len(value)
+                    or not all(isinstance(v, str) for v in value)
+                    or size is not None and len(value) != size):
+                raise ModelError(f"{self.path}: not a Face2Emoji shape model (its {what} are "
+                                 f"not a list of {size or 'distinct'} names)")
+        if self.meta.get("input_size") != SIZE:
+            raise ModelError(f"{self.path}: not a Face2Emoji shape model (input of "
+                             f"{self.meta.get('input_size')!r} values, expected {SIZE})")
+        return tuple(classes), tuple(names)
+
+    def _check_graph(self) -> None:
+        """Inputs `shape` (N, SIZE) and `probs` (N, classes), one output (N, classes), and a
+        first run that gives probabilities: a foreign graph is refused here, not per frame."""
+        n = len(self.classes)
+        inputs = [(i.name, i.shape[-1]) for i in self._session.get_inputs()]
+        outputs = [o.shape[-1] for o in self._session.get_outputs()]
+        if inputs != [("shape", SIZE), ("probs", n)] or outputs != [n]:
+            raise ModelError(f"{self.path}: wrong architecture: inputs {inputs}, outputs {outputs}")
+        uniform = np.full((1, n), 1 / n, np.float32)
         try:
-            meta = json.loads(raw)
-            if meta["input_size"] != SIZE or not isinstance(meta["classes"], list):
-                raise ValueError(f"input of {meta['input_size']} values, expected {SIZE}")
-            return meta
-        except (TypeError, ValueError, KeyError) as exc:
-            raise ModelError(f"{self.path}: not a Face2Emoji shape model ({exc})") from None
+            out = self._session.run(None, {"shape": np.zeros((1, SIZE), np.float32),
+                                           "probs": uniform})[0]
+        except Exception as exc:  # ORT's own errors, many lines
+            raise ModelError(f"{self.path}: cannot be run ({str(exc).splitlines()[0][:160]})") from None
+        if out.shape != (1, n) or not np.isfinite(out).all() or abs(float(out.sum()) - 1) > 1e-3:
+            raise ModelError(f"{self.path}: gives no probabilities on a first run")
+
+    def input(self, face: Face) -> np.ndarray | None:
+        """A face found by the face stage → its shape input; None for a whole-image crop (no
+        mesh was run) or blendshapes other than the model's (the pixels alone then)."""
+        if face.landmarks is None or face.blendshapes is None or face.pose is None:
+            return None
+        if set(face.blendshapes) != set(self.blendshapes):
+            return None
+        scores = np.array([face.blendshapes[n] for n in self.blendshapes], np.float32)
+        return shape_input(scores, face.landmarks, face.pose)
 
     def fuse(self, probs: np.ndarray, shapes: np.ndarray) -> np.ndarray:
-        """(N, classes) expression probabilities and (N, SIZE) shape inputs → (N, classes)."""
-        feeds = {"shape": np.asarray(shapes, np.float32).reshape(-1, SIZE),
-                 "probs": np.asarray(probs, np.float32).reshape(-1, len(self.classes))}
-        return self._session.run(None, feeds)[0]
+        """(N, classes) expression probabilities and (N, SIZE) shape inputs → (N, classes);
+        the probabilities as they were where the model gives no finite answer."""
+        probs = np.asarray(probs, np.float32).reshape(-1, len(self.classes))
+        feeds = {"shape": np.asarray(shapes, np.float32).reshape(-1, SIZE), "probs": probs}
+        fused = self._session.run(None, feeds)[0]
+        return fused if np.isfinite(fused).all() else probs

@@ -22,8 +22,9 @@ from tests.test_cli import face2emoji
 from tests.waiting import wait_for
 
 YALE = {"happy": "happy", "normal": "neutral", "sad": "sad", "surprised": "surprised"}
-PERSON = "subject10"  # read as neutral when sad, without a profile (subject03 reads sad with
-#                       the face's shape fused since issue 25)
+# read as neutral when sad, without a profile; subject03 reads sad since the face's shape is
+# fused (issue 25). Both are among the Yale people the shape network trained on.
+PERSON = "subject10"
 
 
 @pytest.fixture(scope="module")

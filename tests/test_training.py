@@ -208,3 +208,18 @@ def test_every_shipped_model_file_has_its_checksum():
         if path.suffix in (".onnx", ".pt", ".task"):
             assert listed.pop(path.name) == hashlib.sha256(path.read_bytes()).hexdigest(), path
     assert not listed, f"listed but not shipped: {listed}"
+
+
+def test_the_shape_network_learns_fer_plus_vote_shares_and_disgust_as_angry():
+    """Most FER2013 faces' vote shares were replaced by the majority label before the shape
+    network learnt from them (a fold of disgust into angry that matched every row whose shares
+    add up to exactly 1)."""
+    from training.fusion import Faces, fold_disgust
+
+    shares = np.array([[0.5, 0.5, 0, 0, 0, 0], [0, 0, 1, 0, 0, 0], [1, 0, 0, 0, 0, 0]], np.float32)
+    faces = Faces("fer", np.zeros((3, 1)), shares.copy(), np.array([0, 2, -1]), shares.copy(),
+                  np.array(["", "", ""]), np.array(["a", "b", "c"]), np.ones(3, bool))
+    fold_disgust(faces)
+    assert faces.soft[0].tolist() == [0.5, 0.5, 0, 0, 0, 0]
+    assert faces.y.tolist() == [0, 2, FACE_CLASSES.index("angry")]
+    assert faces.soft[2].argmax() == FACE_CLASSES.index("angry")

@@ -27,7 +27,7 @@ from face2emoji_tray.classifier import Classifier
 from face2emoji_tray.emoji import FACE_CLASSES, our_class
 from face2emoji_tray.face import Face, FaceFinder
 from face2emoji_tray.preprocess import whole_image_crop
-from face2emoji_tray.shape import SHAPE_MODEL, ShapeFusion, face_input
+from face2emoji_tray.shape import SHAPE_MODEL, ShapeFusion
 from training.data import (POSED, RAFDB, SFEW, TCCE, TCCE_CHECK, VAL_FRACTION, photo_names,
                            photos, split, tcce_label, tcce_performer, training_faces)
 from training.evaluate import predict
@@ -74,7 +74,7 @@ def score(truth: list[str], predicted: list[str]) -> dict:
 def fused(shape: ShapeFusion | None, probs: np.ndarray, face: Face | None) -> np.ndarray:
     """The expression probabilities with the face's shape, as the app fuses them (the
     pixels alone where there is no shape model or no mesh)."""
-    x = None if shape is None or face is None else face_input(face)
+    x = None if shape is None or face is None else shape.input(face)
     return probs if x is None else shape.fuse(probs[None], x[None])[0]
 
 

@@ -8,18 +8,19 @@ Data (runs/shapes/<set>.npz, see training.shapes): FER2013 train with FER+'s vot
 RAF-DB train, AffectNet (agreed labels), SFEW train, TCCE performers 01–20, and the posed
 people of TFEID, Yale and London, where the mesh found the face. A third of each posed set's
 people (by a hash of the person id) and the faces `data.name_split` holds out stay out of
-training: that is the validation the mix and the epoch are chosen on. The posed faces carry
-POSED_SHARE of each class's weight. Disgust is folded into angry.
+training: that is the validation the epoch, the mix and its temperature are chosen on. The
+posed faces carry `posed_share` of each class's weight. Disgust is folded into angry.
 
-Checks, never trained on or chosen by: TCCE performers 21–30, RAF-DB test, SFEW val, FER2013
-public_test (FER2013 labels and FER+ majority), and the posed sets whole (bench.compare's
-sets; two thirds of their people are in the shape network's training, so only the held third
-is a clean figure there).
+Checks, never trained on or chosen by: TCCE performers 21–30, RAF-DB test, SFEW val and FER2013
+public_test (FER2013 labels and FER+ majority). Also reported: the posed sets whole
+(bench.compare's sets: two thirds of their people are in the shape network's training) and
+their held third (the validation people: chosen on, so not a clean figure either).
 
-The mix: log p = log p_cnn + w · frontal · log p_shape, renormalised, where `frontal` falls
-from 1 to 0 as the head turns past TURN degrees (yaw or pitch). w and TURN are chosen on the
-validation faces the expression network never saw (the posed people, and the held-out wild
-faces neither of the shipped networks trained on).
+The mix: log p = (log p_cnn + w · frontal · log p_shape) / (1 + (T − 1) · frontal),
+renormalised, where `frontal` falls from 1 to 0 as the head turns from TURN to TURN + 10
+degrees (yaw or pitch). w, TURN and then T (by log-loss) are chosen on the validation faces the
+expression network never saw (the posed people, and the held-out wild faces neither of the
+shipped networks trained on).
 """
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ import torch
 from torch import nn
 
 from face2emoji_tray.emoji import FACE_CLASSES, our_class
-from face2emoji_tray.shape import BLENDSHAPES, LANDMARKS, POSE_SCALE, SIZE, aligned
+from face2emoji_tray.shape import BLENDSHAPES, LANDMARKS, POSE_SCALE, SIZE, shape_input
 from training.data import (AFFECTNET_NAMES, FERPLUS_TEST, TCCE_CHECK, TCCE_EXPRESSIONS, VAL_FRACTION,
                            ferplus_votes, name_split)
 
@@ -64,7 +65,7 @@ YALE_CLASSES = {"happy": "happy", "sad": "sad", "surprised": "surprised",
                 **{c: "neutral" for c in YALE_NEUTRAL}}
 WEIGHTS = np.linspace(0, 2.0, 21)  # w, the shape's weight in the mix
 TURNS = (10.0, 15.0, 20.0, 30.0, 90.0)  # degrees of yaw or pitch where the shape fades out
-TEMPERATURES = np.round(np.arange(0.8, 3.01, 0.1), 2)
+TEMPERATURES = np.round(np.arange(0.8, 3.01, 0.1), 2)  # 1.0 among them: the mix as it is
 
 
 def raw_class(set_name: str, raw: str) -> str | None:
@@ -77,6 +78,12 @@ def raw_class(set_name: str, raw: str) -> str | None:
     if set_name == "affectnet":
         raw = AFFECTNET_NAMES.get(raw, raw)
     return "disgust" if raw == "disgust" else our_class(raw) if our_class(raw) in FACE_CLASSES else None
+
+
+def blend_names(folder: Path = SHAPES) -> list[str]:
+    """MediaPipe's blendshape names in the order the shape inputs hold them (the model's
+    metadata keeps them: the app reads a face's scores by name)."""
+    return [str(n) for n in np.load(folder / "tfeid.npz")["blend_names"]]
 
 
 def held_person(person: str, third: int) -> bool:
@@ -100,21 +107,19 @@ class Faces:
 def load_set(name: str, folder: Path = SHAPES) -> Faces:
     with np.load(folder / f"{name}.npz") as z:
         d = {k: z[k] for k in z.files}  # an NpzFile reads an array anew at every lookup
+    if list(d["blend_names"]) != blend_names(folder):
+        raise ValueError(f"{name}: blendshapes in another order than the other sets'")
     classes = [raw_class(name, r) for r in d["raw"]]
     idx = np.flatnonzero([c is not None for c in classes])
     y = np.array([-1 if classes[i] == "disgust" else FACE_CLASSES.index(classes[i]) for i in idx])
-    soft = np.eye(len(FACE_CLASSES), dtype=np.float32)[np.where(y < 0, 0, y)]
+    soft = np.eye(len(FACE_CLASSES), dtype=np.float32)[np.maximum(y, 0)]  # disgust: fold_disgust
     found = d["found"][idx]
     x = np.zeros((len(idx), SIZE), np.float32)
     for row, i in enumerate(idx):
         if found[row]:
-            x[row] = _input(d["blend"][i], d["lm"][i], d["pose"][i])
+            x[row] = shape_input(d["blend"][i], d["lm"][i], d["pose"][i])
     faces = Faces(name, x, d["probs"][idx], y, soft, d["person"][idx], d["names"][idx], found)
     return with_votes(faces, ferplus_votes()) if name == "fer" else faces
-
-
-def _input(blend: np.ndarray, lm: np.ndarray, pose: np.ndarray) -> np.ndarray:
-    return np.concatenate([blend, aligned(lm).reshape(-1), pose / POSE_SCALE]).astype(np.float32)
 
 
 def with_votes(fer: Faces, votes: dict[str, np.ndarray]) -> Faces:
@@ -153,11 +158,18 @@ def training_split(cfg: Config) -> tuple[list[Faces], list[Faces]]:
         val.append(subset(f, held, f"{name} held"))
     train = [subset(f, f.found) for f in train]  # the shape network learns from found faces
     val = [subset(f, f.found) for f in val]
-    for f in train:  # disgust is angry for training
-        f.y = np.where(f.y < 0, FACE_CLASSES.index("angry"), f.y)
-        f.soft = np.where((f.soft.sum(1) == 1)[:, None] & (f.y >= 0)[:, None],
-                          np.eye(len(FACE_CLASSES), dtype=np.float32)[f.y], f.soft)
+    for f in train:
+        fold_disgust(f)
     return train, val
+
+
+def fold_disgust(f: Faces) -> None:
+    """Disgust is angry for training: its label and its one-hot target (FER+'s vote shares,
+    which count disgust votes as angry already, are kept as they are)."""
+    angry = FACE_CLASSES.index("angry")
+    disgust = f.y < 0
+    f.y = np.where(disgust, angry, f.y)
+    f.soft[disgust] = np.eye(len(FACE_CLASSES), dtype=np.float32)[angry]
 
 
 def sample_weights(train: list[Faces], posed_share: float) -> np.ndarray:
@@ -270,7 +282,7 @@ def train_shape(train: list[Faces], val: list[Faces], cfg: Config, log) -> Shape
     x = np.concatenate([f.x for f in train])
     t = torch.tensor(np.concatenate([f.soft for f in train]))
     w = torch.tensor(sample_weights(train, cfg.posed_share), dtype=torch.float32)
-    names = list(np.load(SHAPES / "tfeid.npz")["blend_names"])
+    names = blend_names()
     frontal = np.abs(x[:, -3:-1] * POSE_SCALE).max(1) < 5
     index, sign = mirror_index(x[frontal], names)
     torch.manual_seed(cfg.seed)
@@ -366,20 +378,19 @@ def choose_mix(net: ShapeNet, val: list[Faces], log) -> tuple[float, float]:
     return best[1], best[2]
 
 
-def choose_temperature(net: ShapeNet, val: list[Faces], log) -> float:
+def choose_temperature(net: ShapeNet, val: list[Faces], log) -> dict:
     """The temperature whose fused probabilities have the least negative log-likelihood on
     the validation faces (it changes no argmax, only how sure the reading says it is)."""
     parts = [(f, shape_probs(net, f.x)) for f in val]
-    best, plain = (np.inf, 1.0), None
-    for temperature in (1.0, *TEMPERATURES):
-        nll = np.concatenate([
+    loss = {}
+    for temperature in TEMPERATURES:
+        loss[float(temperature)] = float(np.concatenate([
             -np.log(mix(f.cnn, sp, f.x[:, -3:-1] * POSE_SCALE, float(net.weight), float(net.turn),
                         temperature)[np.flatnonzero(f.y >= 0), f.y[f.y >= 0]] + 1e-9)
-            for f, sp in parts])
-        best = min(best, (float(nll.mean()), float(temperature)))
-        plain = float(nll.mean()) if plain is None else plain
-    log(f"temperature chosen: {best[1]:.2f} (validation log-loss {best[0]:.3f}, at 1: {plain:.3f})")
-    return best[1]
+            for f, sp in parts]).mean())
+    best = min(loss, key=loss.get)
+    log(f"temperature chosen: {best:.2f} (validation log-loss {loss[best]:.3f}, at 1: {loss[1.0]:.3f})")
+    return {"temperature": best, "log_loss": loss[best], "log_loss_at_1": loss[1.0]}
 
 
 def report(net: ShapeNet, sets: list[Faces], log) -> dict:
@@ -417,7 +428,7 @@ def check_sets(cfg: Config) -> list[Faces]:
             f = subset(f, np.array([n.split("/")[1] in ("normal", "happy", "sad", "surprised")
                                     for n in f.names]))
         sets.append(subset(f, np.array([held_person(p, cfg.held_third) for p in f.person]),
-                           f"{name} held third"))
+                           f"{name} held third (validation)"))
         sets.append(subset(f, np.ones(len(f.y), bool), f"{name} whole"))
     sets += [load_set(name) for name in CHECKS]
     ferplus = with_votes(load_set("public-test"), ferplus_votes(FERPLUS_TEST))
@@ -448,9 +459,10 @@ def main(argv: list[str] | None = None) -> None:
     weight, turn = choose_mix(net, fair, log)
     net.weight.fill_(weight)
     net.turn.fill_(turn)
-    net.temperature.fill_(choose_temperature(net, fair, log))
-    result = {"config": asdict(cfg),
-              "mix": {"weight": weight, "turn": turn, "temperature": float(net.temperature)},
+    calibrated = choose_temperature(net, fair, log)
+    net.temperature.fill_(calibrated["temperature"])
+    result = {"config": asdict(cfg), "blendshapes": blend_names(),
+              "mix": {"weight": weight, "turn": turn, **calibrated},
               "validation": report(net, fair, log), "checks": report(net, check_sets(cfg), log)}
     if args.json:
         args.json.write_text(json.dumps(result, indent=1), encoding="utf-8")

@@ -25,12 +25,11 @@ import numpy as np
 from face2emoji_tray.classifier import EXPRESSION_MODEL, Classifier
 from face2emoji_tray.face import FaceFinder
 from face2emoji_tray.preprocess import whole_image_crop
+from face2emoji_tray.shape import BLENDSHAPES, LANDMARKS
 from training.data import (AFFECTNET, AFFECTNET_NAMES, FER_TEST, FER_TRAIN, POSED, RAFDB, SFEW,
                            TCCE, affectnet_labels, photo_names, photos)
 
 CROP_UP, CROP_MARGIN = 192, 0.25  # a given face crop → the mesh's input (see the docstring)
-BLENDSHAPES = 52
-LANDMARKS = 478
 
 
 def _folder(entry: str) -> str:
