@@ -12,8 +12,9 @@ import pytest
 from face2emoji_tray.classifier import EYE_MODEL, META_KEY, Classifier, ModelError
 
 
-def with_meta(tmp_path, change) -> str:
-    model = onnx.load(str(EYE_MODEL))
+def with_meta(tmp_path, change, source=EYE_MODEL) -> str:
+    """A copy of the model file `source` whose metadata `change` has edited."""
+    model = onnx.load(str(source))
     prop = next(p for p in model.metadata_props if p.key == META_KEY)
     meta = json.loads(prop.value)
     change(meta)

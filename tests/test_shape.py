@@ -18,6 +18,7 @@ from face2emoji_tray.face import FaceFinder
 from face2emoji_tray.recognizer import Recognizer
 from face2emoji_tray.shape import POSE_SCALE, SHAPE_MODEL, SIZE, ShapeFusion, aligned
 from tests.media import FIXTURES, SMILE_JPG, read_photo
+from tests.test_model_files import with_meta
 
 SLIGHT_SMILE_JPG = FIXTURES / "slight_smile.jpg"  # see tests/fixtures/README.md
 
@@ -125,17 +126,6 @@ def test_the_shipped_shape_model_carries_its_mix_and_figures():
     assert "tcce 21-30" in meta["checks"]
 
 
-def with_meta(tmp_path, change) -> str:
-    model = onnx.load(str(SHAPE_MODEL))
-    prop = next(p for p in model.metadata_props if p.key == META_KEY)
-    meta = json.loads(prop.value)
-    change(meta)
-    prop.value = json.dumps(meta)
-    path = tmp_path / "changed.onnx"
-    onnx.save(model, str(path))
-    return path
-
-
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "empty", "missing"])
 def test_a_damaged_shape_file_is_refused_in_one_line_naming_it(tmp_path, damage):
     path = tmp_path / "shape.onnx"
@@ -153,10 +143,10 @@ def test_a_foreign_or_mismatched_shape_file_is_refused(tmp_path):
     with pytest.raises(ModelError, match="not a Face2Emoji shape model"):
         ShapeFusion(EYE_MODEL)  # an ONNX file of ours, but not a shape model
     with pytest.raises(ModelError, match="made for classes"):
-        ShapeFusion(with_meta(tmp_path, lambda m: m.update(classes=m["classes"][::-1])),
-                    classes=ShapeFusion().classes)
+        ShapeFusion(with_meta(tmp_path, lambda m: m.update(classes=m["classes"][::-1]),
+                              SHAPE_MODEL), classes=ShapeFusion().classes)
     with pytest.raises(ModelError, match="expected 1011"):
-        ShapeFusion(with_meta(tmp_path, lambda m: m.update(input_size=52)))
+        ShapeFusion(with_meta(tmp_path, lambda m: m.update(input_size=52), SHAPE_MODEL))
 
 
 def graph(tmp_path, output, meta: dict | None, inputs=("shape", "probs"), columns: int = 6):
