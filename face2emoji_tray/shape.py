@@ -2,12 +2,12 @@
 by a small network and fused with the expression network's probabilities.
 
 The expression network sees 64 gray pixels; the mesh measures where the brows, lids and lips
-are. Posed faces (made on purpose, frontal) are where the shape tells most: a closed-mouth
-smile, raised inner brows. ``models/shape.onnx`` holds the whole fusion in one graph: a
-multilayer perceptron on the shape (averaged with its mirror image), and the mix with the
-expression probabilities, whose weights were measured on held-out people
-(training/fusion.py). A face seen from the side is read by its pixels alone, as the mesh's
-shape is least sure there.
+are. Posed faces (made on purpose, frontal) are where the shape tells most: a slight smile,
+raised inner brows. ``models/shape.onnx`` holds the whole fusion in one graph: a multilayer
+perceptron on the shape (averaged with its mirror image), and the mix with the expression
+probabilities, whose weight, turn and temperature were chosen on validation faces
+(training/fusion.py). A face turned or nodding away is read by its pixels alone, as the
+mesh's shape is least sure there.
 """
 from __future__ import annotations
 
