@@ -223,3 +223,21 @@ def test_the_shape_network_learns_fer_plus_vote_shares_and_disgust_as_angry():
     assert faces.soft[0].tolist() == [0.5, 0.5, 0, 0, 0, 0]
     assert faces.y.tolist() == [0, 2, FACE_CLASSES.index("angry")]
     assert faces.soft[2].argmax() == FACE_CLASSES.index("angry")
+
+
+def test_the_mix_can_count_each_wild_source_alike():
+    """Pooled, AffectNet's many held-out faces outweigh FER2013's; alike, each source counts
+    the same (sources under 50 faces are too few to count)."""
+    from training.fusion import Faces, validation_score
+
+    def faces(name, right, wrong):
+        y = np.zeros(right + wrong, int)
+        probs = np.eye(6)[np.r_[np.zeros(right, int), np.ones(wrong, int)]]
+        return Faces(name, np.zeros((len(y), 1)), probs, y, probs, np.array([""] * len(y)),
+                     np.array([""] * len(y)), np.ones(len(y), bool)), probs
+
+    sets = [faces("tfeid held", 50, 50), faces("affectnet held", 900, 100),
+            faces("fer held", 50, 50), faces("sfew-train held", 0, 10)]
+    val, probs = [f for f, _ in sets], [p for _, p in sets]
+    assert validation_score(val, probs) == pytest.approx((0.5 + 950 / 1110) / 2)
+    assert validation_score(val, probs, wild_alike=True) == pytest.approx((0.5 + (0.9 + 0.5) / 2) / 2)

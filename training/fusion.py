@@ -51,6 +51,7 @@ class Config:
     posed_share: float = 0.3  # of each class's training weight, on the posed photos
     parts: tuple[str, ...] = ("blend", "landmarks", "pose")  # what of the shape is read
     members: int = 1  # networks averaged, each from its own seed (seed, seed + 1, …)
+    wild_alike: bool = False  # the mix's wild figure: each wild source alike, not pooled
     held_third: int = 0  # posed people whose id hashes to this (mod 3) are validation
     seed: int = 0
     threads: int = 2
@@ -332,14 +333,19 @@ def shape_probs(net: ShapeNet, x: np.ndarray, members: range | None = None) -> n
     return net.shape_probs(torch.tensor(x), members).numpy()
 
 
-def validation_score(val: list[Faces], probs: list[np.ndarray]) -> float:
+def validation_score(val: list[Faces], probs: list[np.ndarray], wild_alike: bool = False) -> float:
     """The mean of two pooled accuracies: the posed people's faces, and the wild faces (the
-    small posed sets alone are too few for a figure of their own)."""
+    small posed sets alone are too few for a figure of their own). With `wild_alike`, the
+    wild figure is the mean of each wild source's with at least 50 faces (AffectNet holds
+    most of the pooled ones)."""
     hits = {True: [], False: []}
     for f, p in zip(val, probs):
         ok = f.y >= 0
         hits[f.name.split()[0] in POSED].append(p[ok].argmax(1) == f.y[ok])
-    return float(np.mean([np.concatenate(h).mean() for h in hits.values() if h]))
+    posed, wild = (np.concatenate(hits[True]).mean(), np.concatenate(hits[False]).mean())
+    if wild_alike:
+        wild = np.mean([h.mean() for h in hits[False] if len(h) >= 50])
+    return float((posed + wild) / 2)
 
 
 def accuracy(p: np.ndarray, y: np.ndarray) -> float:
@@ -364,14 +370,14 @@ def honest(val: list[Faces]) -> list[Faces]:
     return out
 
 
-def choose_mix(net: ShapeNet, val: list[Faces], log) -> tuple[float, float]:
+def choose_mix(net: ShapeNet, val: list[Faces], log, wild_alike: bool = False) -> tuple[float, float]:
     """(weight, turn) with the best mean validation accuracy over the honest sets."""
     best = (-1.0, 0.0, 90.0)
     probs = {f.name: shape_probs(net, f.x) for f in val}
     for turn in TURNS:
         for weight in WEIGHTS:
             score = validation_score(val, [mix(f.cnn, probs[f.name], f.x[:, -3:-1] * POSE_SCALE,
-                                               weight, turn) for f in val])
+                                               weight, turn) for f in val], wild_alike)
             if score > best[0] + 1e-9:
                 best = (score, float(weight), turn)
     log(f"mix chosen: weight {best[1]:.2f}, turn {best[2]:.0f}°, validation {best[0]:.3f}")
@@ -446,9 +452,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--hidden", type=int)
     ap.add_argument("--parts", nargs="+", choices=("blend", "landmarks", "pose"))
     ap.add_argument("--members", type=int)
+    ap.add_argument("--wild-alike", action="store_true", default=None,
+                    help="choose the mix with each wild source alike (Config.wild_alike)")
     args = ap.parse_args(argv)
     chosen = {"epochs": args.epochs, "posed_share": args.posed_share, "hidden": args.hidden,
-              "parts": tuple(args.parts) if args.parts else None, "members": args.members}
+              "parts": tuple(args.parts) if args.parts else None, "members": args.members,
+              "wild_alike": args.wild_alike}
     cfg = Config(**{k: v for k, v in chosen.items() if v is not None})
     log = lambda line: print(line, flush=True)  # noqa: E731
     train, val = training_split(cfg)
@@ -456,7 +465,7 @@ def main(argv: list[str] | None = None) -> None:
         + ", ".join(f"{f.name} {len(f.y)}" for f in val) + f"  config {asdict(cfg)}")
     net = train_shape(train, val, cfg, log)
     fair = honest(val)
-    weight, turn = choose_mix(net, fair, log)
+    weight, turn = choose_mix(net, fair, log, cfg.wild_alike)
     net.weight.fill_(weight)
     net.turn.fill_(turn)
     calibrated = choose_temperature(net, fair, log)
