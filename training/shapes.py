@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -26,8 +25,8 @@ from face2emoji_tray.classifier import EXPRESSION_MODEL, Classifier
 from face2emoji_tray.face import FaceFinder
 from face2emoji_tray.preprocess import whole_image_crop
 from face2emoji_tray.shape import BLENDSHAPES, LANDMARKS
-from training.data import (AFFECTNET, AFFECTNET_NAMES, FER_TEST, FER_TRAIN, POSED, RAFDB, SFEW,
-                           TCCE, affectnet_labels, photo_names, photos)
+from training.data import (AFFECTNET, DATA, FER_TEST, FER_TRAIN, POSED, RAFDB, SFEW, TCCE,
+                           affectnet_label_of, photo_names, photos)
 
 CROP_UP, CROP_MARGIN = 192, 0.25  # a given face crop → the mesh's input (see the docstring)
 
@@ -36,20 +35,13 @@ def _folder(entry: str) -> str:
     return entry.split("/")[-2]
 
 
-def _affectnet_agreed(entry: str, agreed: dict[str, str]) -> str | None:
-    """AffectNet's folder class where labels.csv agrees with it (data.affectnet_labels)."""
-    folder, file = entry.split("/")[-2:]
-    cls = AFFECTNET_NAMES.get(folder)
-    return folder if cls is not None and agreed.get(file.rsplit("_", 1)[0]) == cls else None
-
-
 # set → (zip, prefix, given crops?, the raw label of an entry: its folder, or None to skip)
 SETS = {
     "fer": (FER_TRAIN, "", True, _folder),
     "public-test": (FER_TEST, "", True, _folder),
     "rafdb-train": (RAFDB, "train/", True, _folder),
     "rafdb-test": (RAFDB, "test/", True, _folder),
-    "affectnet": (AFFECTNET, "", True, None),  # set in main: needs labels.csv
+    "affectnet": (AFFECTNET, "", True, None),  # agreed labels only: affectnet_folder
     "sfew-train": (SFEW, "train/", True, _folder),
     "sfew-val": (SFEW, "val/", True, _folder),
     "tfeid": (POSED, "tfeid/", True, _folder),
@@ -62,6 +54,13 @@ SETS = {
 def source_zip(set_name: str) -> Path:
     """The archive a set is read from (the shape model's metadata records its hash)."""
     return SETS[set_name][0]
+
+
+def affectnet_folder():
+    """The raw label of an AffectNet entry: its folder where labels.csv agrees with it, else
+    None (data.affectnet_label_of decides; disgust counts as a label here)."""
+    agreed = affectnet_label_of(DATA, disgust_as_angry=True)
+    return lambda entry: _folder(entry) if agreed(entry) is not None else None
 
 
 def person(set_name: str, entry: str) -> str:
@@ -127,10 +126,9 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     model = Classifier(args.model, threads=1)
-    agreed = affectnet_labels()
-    with FaceFinder(replace(model.spec)) as finder:
+    with FaceFinder(model.spec) as finder:
         for name in args.sets:
-            label_of = SETS[name][3] or (lambda e: _affectnet_agreed(e, agreed))
+            label_of = SETS[name][3] or affectnet_folder()
             result = measure_set(name, model, finder, label_of)
             np.savez_compressed(args.out / f"{name}.npz", **result)
 
