@@ -260,20 +260,26 @@ class ShapeNet(nn.Module):
                    self.weight, self.turn, self.temperature)
 
 
-def mix(cnn, shape, yaw_pitch, weight, turn, temperature=1.0):
+def mix(cnn: torch.Tensor, shape: torch.Tensor, yaw_pitch: torch.Tensor, weight, turn,
+        temperature=1.0) -> torch.Tensor:
     """log p = (log p_cnn + weight · frontal · log p_shape) / (1 + (temperature − 1) · frontal),
-    renormalised (torch or numpy). `frontal` is 1 for a face within `turn` degrees of the
-    camera, 0 beyond turn + 10°: a turned face keeps the pixels' reading as it is. Two experts
-    multiplied are surer than either; the temperature brings the result back to how often it
-    is right (the smoother's threshold reads it)."""
-    lib = torch if isinstance(cnn, torch.Tensor) else np
-    turned = lib.abs(yaw_pitch).max(1)[0] if lib is torch else np.abs(yaw_pitch).max(1)
-    frontal = lib.clip((turn + 10.0 - turned) / 10.0, 0.0, 1.0)[:, None]
-    z = ((lib.log(cnn + 1e-6) + weight * frontal * lib.log(shape + 1e-6))
+    renormalised. `frontal` is 1 for a face within `turn` degrees of the camera, 0 beyond
+    turn + 10°: a turned face keeps the pixels' reading as it is. Two experts multiplied are
+    surer than either; the temperature brings the result back to how often it is right (the
+    smoother's threshold reads it)."""
+    turned = yaw_pitch.abs().amax(1, keepdim=True)
+    frontal = ((turn + 10.0 - turned) / 10.0).clamp(0.0, 1.0)
+    z = ((torch.log(cnn + 1e-6) + weight * frontal * torch.log(shape + 1e-6))
          / (1 + (temperature - 1) * frontal))
-    z = z - z.max(1, keepdims=True)[0] if lib is torch else z - z.max(1, keepdims=True)
-    e = lib.exp(z)
-    return e / e.sum(1, keepdims=True)
+    return torch.softmax(z, 1)
+
+
+def mixed(f: Faces, shape: np.ndarray, weight: float, turn: float,
+          temperature: float = 1.0) -> np.ndarray:
+    """mix() on one set: its pixels' probabilities, `shape`'s and its faces' pose."""
+    pose = torch.from_numpy(f.x[:, SIZE - 3 : SIZE - 1] * POSE_SCALE)
+    return mix(torch.from_numpy(f.cnn), torch.from_numpy(shape), pose, weight, turn,
+               temperature).numpy()
 
 
 def train_shape(train: list[Faces], val: list[Faces], cfg: Config, log) -> ShapeNet:
@@ -376,8 +382,8 @@ def choose_mix(net: ShapeNet, val: list[Faces], log, wild_alike: bool = False) -
     probs = {f.name: shape_probs(net, f.x) for f in val}
     for turn in TURNS:
         for weight in WEIGHTS:
-            score = validation_score(val, [mix(f.cnn, probs[f.name], f.x[:, -3:-1] * POSE_SCALE,
-                                               weight, turn) for f in val], wild_alike)
+            score = validation_score(val, [mixed(f, probs[f.name], weight, turn) for f in val],
+                                     wild_alike)
             if score > best[0] + 1e-9:
                 best = (score, float(weight), turn)
     log(f"mix chosen: weight {best[1]:.2f}, turn {best[2]:.0f}°, validation {best[0]:.3f}")
@@ -391,8 +397,8 @@ def choose_temperature(net: ShapeNet, val: list[Faces], log) -> dict:
     loss = {}
     for temperature in TEMPERATURES:
         loss[float(temperature)] = float(np.concatenate([
-            -np.log(mix(f.cnn, sp, f.x[:, -3:-1] * POSE_SCALE, float(net.weight), float(net.turn),
-                        temperature)[np.flatnonzero(f.y >= 0), f.y[f.y >= 0]] + 1e-9)
+            -np.log(mixed(f, sp, float(net.weight), float(net.turn), temperature)
+                    [np.flatnonzero(f.y >= 0), f.y[f.y >= 0]] + 1e-9)
             for f, sp in parts]).mean())
     best = min(loss, key=loss.get)
     log(f"temperature chosen: {best:.2f} (validation log-loss {loss[best]:.3f}, at 1: {loss[1.0]:.3f})")
@@ -405,8 +411,7 @@ def report(net: ShapeNet, sets: list[Faces], log) -> dict:
     out = {}
     for f in sets:
         sp = shape_probs(net, f.x)
-        fused = mix(f.cnn, sp, f.x[:, -3:-1] * POSE_SCALE, float(net.weight), float(net.turn),
-                    float(net.temperature))
+        fused = mixed(f, sp, float(net.weight), float(net.turn), float(net.temperature))
         fused = np.where(f.found[:, None], fused, f.cnn)
         row = {}
         for what, p, sel in (("cnn", f.cnn, f.y >= 0), ("shape", sp, (f.y >= 0) & f.found),
