@@ -47,7 +47,7 @@ def main() -> None:
     face = finder.prepare(frame).face
     landmarks = face.landmarks
     shape = ShapeFusion(classes=model.classes)
-    pixels = model.probs([face.crop])
+    pixels = model.probs([face.crop])[0]
     rows = {
         "capture decode (JPEG)": timed(lambda: cv2.imdecode(jpegs[0], cv2.IMREAD_COLOR), n),
         "colour conversion (BGR → RGB)": timed(lambda: cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), n),
@@ -56,9 +56,9 @@ def main() -> None:
         "alignment + crop": timed(lambda: align_face(frame, landmarks, model.spec), n),
         "expression classifier": timed(lambda: model.probs([face.crop]), n),
         "shape fusion (shape input + network + mix)":
-            timed(lambda: shape.fuse(pixels, shape.input(face)[None]), n),
+            timed(lambda: shape.read(pixels, face), n),
         "expression classifier + shape fusion":
-            timed(lambda: shape.fuse(model.probs([face.crop]), shape.input(face)[None]), n),
+            timed(lambda: shape.read(model.probs([face.crop])[0], face), n),
         "eye-state classifier": timed(lambda: eyes.read(face), n),
     }
     probs, features = (out[0] for out in model.run([face.crop]))

@@ -83,11 +83,8 @@ class Recognizer:
             return Reading(found.count, note="; ".join(found.notes))
         face = found.face
         outputs = self.classifier.run([face.crop])
-        probs = outputs[0]
-        shape = None if self.shape is None else self.shape.input(face)
-        if shape is not None:
-            probs = self.shape.fuse(probs, shape[None])
-        reading = Reading(found.count, dict(zip(self.classifier.classes, map(float, probs[0]))),
+        probs = outputs[0][0] if self.shape is None else self.shape.read(outputs[0][0], face)
+        reading = Reading(found.count, dict(zip(self.classifier.classes, map(float, probs))),
                           self.eyes.read(face), face.box,
                           features=outputs[1][0] if len(outputs) > 1 else None,
                           mouth=None if face.landmarks is None else mouth_opening(face.landmarks),

@@ -63,6 +63,7 @@ class ShapeFusion:
         self._session = open_session(self.path, threads)
         self.meta = read_meta(self.path, self._session)
         self.classes, self.blendshapes = self._names()
+        self._known = frozenset(self.blendshapes)
         if classes is not None and tuple(classes) != self.classes:
             raise ModelError(f"{self.path}: made for classes {self.classes}, "
                              f"the expression model has {tuple(classes)}")
@@ -104,10 +105,16 @@ class ShapeFusion:
         mesh was run) or blendshapes other than the model's (the pixels alone then)."""
         if face.landmarks is None or face.blendshapes is None or face.pose is None:
             return None
-        if set(face.blendshapes) != set(self.blendshapes):
+        if face.blendshapes.keys() != self._known:  # a set view: no set built per frame
             return None
         scores = np.array([face.blendshapes[n] for n in self.blendshapes], np.float32)
         return shape_input(scores, face.landmarks, face.pose)
+
+    def read(self, probs: np.ndarray, face: Face) -> np.ndarray:
+        """One face's (classes,) expression probabilities with its shape fused; as given where
+        the face has no shape this model reads (see input)."""
+        shape = self.input(face)
+        return probs if shape is None else self.fuse(probs[None], shape[None])[0]
 
     def fuse(self, probs: np.ndarray, shapes: np.ndarray) -> np.ndarray:
         """(N, classes) expression probabilities and (N, SIZE) shape inputs → (N, classes);

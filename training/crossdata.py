@@ -74,8 +74,7 @@ def score(truth: list[str], predicted: list[str]) -> dict:
 def fused(shape: ShapeFusion | None, probs: np.ndarray, face: Face | None) -> np.ndarray:
     """The expression probabilities with the face's shape, as the app fuses them (the
     pixels alone where there is no shape model or no mesh)."""
-    x = None if shape is None or face is None else shape.input(face)
-    return probs if x is None else shape.fuse(probs[None], x[None])[0]
+    return probs if shape is None or face is None else shape.read(probs, face)
 
 
 def crop_set(model: Classifier, path: Path, prefix: str, label_of,
