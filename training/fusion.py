@@ -36,6 +36,7 @@ from torch import nn
 
 from face2emoji_tray.emoji import FACE_CLASSES, our_class
 from face2emoji_tray.shape import BLENDSHAPES, LANDMARKS, POSE_SCALE, SIZE, shape_input
+from training.crossdata import YALE, mix_held_out_names
 from training.data import (AFFECTNET_NAMES, FERPLUS_TEST, TCCE_CHECK, TCCE_EXPRESSIONS, VAL_FRACTION,
                            ferplus_votes, name_split)
 
@@ -89,6 +90,11 @@ def blend_names(folder: Path = SHAPES) -> list[str]:
 
 def held_person(person: str, third: int) -> bool:
     return int(hashlib.sha1(person.encode()).hexdigest()[:8], 16) % 3 == third
+
+
+def held_third(f: Faces, third: int) -> np.ndarray:
+    """Which of a posed set's faces are of its validation people (held_person)."""
+    return np.array([held_person(p, third) for p in f.person], bool)
 
 
 @dataclass
@@ -154,7 +160,7 @@ def training_split(cfg: Config) -> tuple[list[Faces], list[Faces]]:
             performer = f.person.astype(int)
             train.append(subset(f, ~np.isin(performer, list(TCCE_CHECK))))
             continue
-        held = np.array([held_person(p, cfg.held_third) for p in f.person])
+        held = held_third(f, cfg.held_third)
         train.append(subset(f, ~held))
         val.append(subset(f, held, f"{name} held"))
     train = [subset(f, f.found) for f in train]  # the shape network learns from found faces
@@ -363,8 +369,6 @@ def honest(val: list[Faces]) -> list[Faces]:
     """The validation faces neither shipped expression network trained on: the posed
     people, and the held-out wild faces that the mix networks' index split also held out
     (AffectNet: the mix networks never saw it)."""
-    from training.crossdata import mix_held_out_names
-
     held_by_mix = mix_held_out_names()
     out = []
     for f in val:
@@ -430,16 +434,15 @@ def report(net: ShapeNet, sets: list[Faces], log) -> dict:
 
 
 def check_sets(cfg: Config) -> list[Faces]:
-    """The sets the figures are reported on, never chosen by."""
+    """The sets the figures are reported on: the checks, never trained on or chosen by, and
+    the posed sets whole and their validation third (see the module docstring)."""
     tcce = load_set("tcce")
     sets = [subset(tcce, np.isin(tcce.person.astype(int), list(TCCE_CHECK)), "tcce 21-30")]
     for name in ("tfeid", "yale", "london"):
         f = load_set(name)
         if name == "yale":  # the crossdata conditions only
-            f = subset(f, np.array([n.split("/")[1] in ("normal", "happy", "sad", "surprised")
-                                    for n in f.names]))
-        sets.append(subset(f, np.array([held_person(p, cfg.held_third) for p in f.person]),
-                           f"{name} held third (validation)"))
+            f = subset(f, np.array([n.split("/")[1] in YALE for n in f.names]))
+        sets.append(subset(f, held_third(f, cfg.held_third), f"{name} held third (validation)"))
         sets.append(subset(f, np.ones(len(f.y), bool), f"{name} whole"))
     sets += [load_set(name) for name in CHECKS]
     ferplus = with_votes(load_set("public-test"), ferplus_votes(FERPLUS_TEST))
